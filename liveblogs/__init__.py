@@ -1,0 +1,1 @@
+"""Live pages for newsrooms: live blogs that update themselves, then become recaps."""

@@ -1,0 +1,25 @@
+"""The app's settings, each with a default, read when used (never at import time).
+
+Set any of them in the site's settings with the ``LIVEBLOGS_`` prefix, e.g. ``LIVEBLOGS_PAGE_SIZE``.
+"""
+
+from django.conf import settings as django_settings
+
+DEFAULTS = {
+    # Updates shown on a live page before "Show older updates".
+    "PAGE_SIZE": 20,
+    # Live pages per page of the archive.
+    "ARCHIVE_PAGE_SIZE": 12,
+    # The publisher named in feeds and structured data.
+    "PUBLISHER_NAME": "Newsroom",
+}
+
+
+class Settings:
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown liveblogs setting {name!r}")
+        return getattr(django_settings, f"LIVEBLOGS_{name}", DEFAULTS[name])
+
+
+settings = Settings()

@@ -1,0 +1,810 @@
+"""The live-page domain: series, reporters, live pages and their updates, photos, video, callouts.
+
+Versioning. Every change a reader can see moves its live page's ``version`` in the same transaction,
+through one mechanism: ``LivePage.objects.next_version(page_id)``. Instance saves (``save`` and
+``delete`` below), bulk writes (``update``/``delete`` on the querysets) and ordered many-to-many
+changes (``signals.py``) all end there, so admin actions and code that bypasses ``save`` cannot
+forget. An update also records the version of its last visible change (``page_version``), which is
+how polling readers learn what changed after the version they have.
+"""
+
+import uuid
+import zoneinfo
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .sanitize import clean_html
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a time zone."), params={"value": value})
+
+
+def default_time_zone():
+    return settings.TIME_ZONE
+
+
+def photo_upload_to(instance, filename):
+    """Name stored photos ourselves: nothing of the client's file name reaches storage but the type."""
+    suffix = PurePath(filename).suffix.lower()[:5] if filename else ""
+    return f"photos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def video_upload_to(instance, filename):
+    suffix = PurePath(filename).suffix.lower()[:5] if filename else ""
+    return f"videos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Series(models.Model):
+    """An umbrella of coverage, such as “Election 2029”."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # The series label is shown on each of its live pages.
+            LivePage.objects.filter(series=self).bump_version()
+
+    def get_absolute_url(self):
+        return reverse("liveblogs:series", kwargs={"slug": self.slug})
+
+
+class Photo(models.Model):
+    """An image with the words a newsroom publishes beside it: caption, credit, alt text."""
+
+    image = models.ImageField(
+        _("image"), upload_to=photo_upload_to, width_field="width", height_field="height"
+    )
+    caption = models.TextField(_("caption"), blank=True)
+    credit = models.CharField(
+        _("credit"), max_length=200, blank=True, help_text=_("Who took it, e.g. “Jane Doe/Agency”.")
+    )
+    alt_text = models.CharField(
+        _("alt text"),
+        max_length=400,
+        blank=True,
+        help_text=_("What the photo shows, for readers who cannot see it. Required to publish."),
+    )
+    width = models.PositiveIntegerField(editable=False, null=True)
+    height = models.PositiveIntegerField(editable=False, null=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return (self.caption or self.alt_text or PurePath(self.image.name).name)[:80]
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # Captions and credits show wherever the photo does.
+            Update.objects.filter(photos=self).touch()
+            LivePage.objects.filter(Q(lead_photo=self) | Q(lead_video__poster=self)).bump_version()
+
+    def missing_for_publishing(self):
+        """The words this photo still lacks before an update showing it may go out."""
+        missing = []
+        if not self.alt_text.strip():
+            missing.append(_("alt text"))
+        if not self.credit.strip():
+            missing.append(_("credit"))
+        return missing
+
+
+class Reporter(models.Model):
+    """A byline. Wire reporters and freelancers have no login; staff reporters are linked to one."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    role = models.CharField(_("role"), max_length=120, blank=True, help_text=_("E.g. “Senior writer”."))
+    bio = models.TextField(_("short bio"), blank=True)
+    headshot = models.ForeignKey(
+        Photo, verbose_name=_("headshot"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reporter",
+        help_text=_("The account this reporter signs in with, if any."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("reporter")
+        verbose_name_plural = _("reporters")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # Bylines show the name and role.
+            Update.objects.filter(authors=self).touch()
+
+    def get_absolute_url(self):
+        return reverse("liveblogs:reporter", kwargs={"slug": self.slug})
+
+
+class Video(models.Model):
+    """A video from the newsroom's player or an uploaded file, shown with its poster."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    duration = models.DurationField(_("duration"), null=True, blank=True, help_text=_("E.g. 0:01:52."))
+    poster = models.ForeignKey(
+        Photo, verbose_name=_("poster"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file = models.FileField(_("file"), upload_to=video_upload_to, blank=True)
+    url = models.URLField(_("player URL"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("video")
+        verbose_name_plural = _("videos")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(file="") | ~Q(url=""),
+                name="video_has_file_or_url",
+                violation_error_message=_("Upload a file or give the player URL."),
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            Update.objects.filter(video=self).touch()
+            LivePage.objects.filter(lead_video=self).bump_version()
+
+    @property
+    def source(self):
+        return self.file.url if self.file else self.url
+
+    def duration_display(self):
+        """“1:52”, or “1:02:05” past an hour, as newsrooms print it."""
+        if self.duration is None:
+            return ""
+        minutes, seconds = divmod(int(self.duration.total_seconds()), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+class LivePageQuerySet(models.QuerySet):
+    def public(self):
+        """Pages readers may see: live now or ended (recaps). Drafts never."""
+        return self.exclude(status=LivePage.Status.DRAFT)
+
+    def on_desk_of(self, user):
+        """Pages ``user`` may file to and act on: all for editors, their desk's for reporters."""
+        if user.has_perm("liveblogs.change_livepage"):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(desk__user=user).distinct()
+
+    def bump_version(self):
+        """Record a reader-visible change on every page here (many rows, one query)."""
+        return models.QuerySet.update(self, version=F("version") + 1, changed_at=timezone.now())
+
+    def next_version(self, page_id):
+        """Record a reader-visible change on one page and return its new version.
+
+        The UPDATE locks the page's row until the transaction commits, so concurrent changes queue
+        and every change gets its own version number.
+        """
+        with transaction.atomic(using=self.db):
+            self.filter(pk=page_id).bump_version()
+            return self.filter(pk=page_id).values_list("version", flat=True).get()
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db):
+            count = super().update(**kwargs)
+            if "version" not in kwargs:
+                self.bump_version()
+        return count
+
+
+class LivePage(models.Model):
+    """One live page: a story told in updates as it happens, and afterwards its recap."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        LIVE = "live", _("Live")
+        ENDED = "ended", _("Ended (recap)")
+
+    series = models.ForeignKey(
+        Series, verbose_name=_("series"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="live_pages",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    standfirst = models.TextField(
+        _("standfirst"), blank=True, help_text=_("One or two sentences under the title.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    coverage_start = models.DateTimeField(_("coverage starts"), default=timezone.now)
+    coverage_end = models.DateTimeField(_("coverage ends"), null=True, blank=True)
+    lead_photo = models.ForeignKey(
+        Photo, verbose_name=_("lead photo"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lead_video = models.ForeignKey(
+        Video, verbose_name=_("lead video"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    desk = models.ManyToManyField(
+        Reporter,
+        verbose_name=_("desk"),
+        blank=True,
+        related_name="live_pages",
+        help_text=_("Reporters who may file to this page."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("Times and day headings are shown in this zone, e.g. America/Toronto."),
+    )
+    needs_approval = models.BooleanField(
+        _("reporters' updates need approval"),
+        default=True,
+        help_text=_("If on, reporters without the publish permission send updates to editors."),
+    )
+    version = models.PositiveBigIntegerField(
+        _("version"), default=0, editable=False,
+        help_text=_("Rises with every change readers can see."),
+    )
+    changed_at = models.DateTimeField(_("last changed"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False,
+    )
+
+    objects = LivePageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-coverage_start"]
+        verbose_name = _("live page")
+        verbose_name_plural = _("live pages")
+        indexes = [models.Index(fields=["status", "-coverage_start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(coverage_end__isnull=True) | Q(coverage_end__gte=F("coverage_start")),
+                name="livepage_coverage_ends_after_start",
+                violation_error_message=_("Coverage cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lead_photo__isnull=True) | Q(lead_video__isnull=True),
+                name="livepage_one_lead_media",
+                violation_error_message=_("Choose a lead photo or a lead video, not both."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "live", "ended"]), name="livepage_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if self._state.adding:
+                super().save(*args, **kwargs)
+                return
+            if kwargs.get("update_fields") is None:
+                # Never write back a version read earlier: updates may have moved it since.
+                kwargs["update_fields"] = [
+                    f.name for f in self._meta.concrete_fields
+                    if not f.primary_key and f.name not in {"version", "changed_at"}
+                ]
+            super().save(*args, **kwargs)
+            self.version = LivePage.objects.next_version(self.pk)
+
+    def get_absolute_url(self):
+        return reverse("liveblogs:livepage", kwargs={"slug": self.slug})
+
+    @property
+    def is_live(self):
+        return self.status == self.Status.LIVE
+
+    @property
+    def is_recap(self):
+        return self.status == self.Status.ENDED
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def go_live(self):
+        """Open the page to readers and start coverage now, unless a start was set."""
+        self.status = self.Status.LIVE
+        self.coverage_end = None
+        if self.coverage_start is None or self.coverage_start > timezone.now():
+            self.coverage_start = timezone.now()
+        self.save()
+
+    def end(self):
+        """End coverage: the page stays public as a recap and stops updating."""
+        self.status = self.Status.ENDED
+        self.coverage_end = max(timezone.now(), self.coverage_start)
+        self.save()
+
+    def user_is_on_desk(self, user):
+        return LivePage.objects.on_desk_of(user).filter(pk=self.pk).exists()
+
+    def user_can_publish(self, user):
+        """Editors and reporters with the publish permission publish; so does the desk when the
+        page needs no approval."""
+        if not self.user_is_on_desk(user):
+            return False
+        return user.has_perm("liveblogs.publish_update") or not self.needs_approval
+
+
+class PageContentQuerySet(models.QuerySet):
+    """Rows shown on a live page: bulk writes move their pages' versions."""
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db):
+            page_ids = set(self.values_list("live_page_id", flat=True))
+            count = super().update(**kwargs)
+            LivePage.objects.filter(pk__in=page_ids).bump_version()
+        return count
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            page_ids = set(self.values_list("live_page_id", flat=True))
+            result = super().delete()
+            LivePage.objects.filter(pk__in=page_ids).bump_version()
+        return result
+
+
+class PageContent(models.Model):
+    """Something shown on a live page whose saving or deleting readers see."""
+
+    objects = PageContentQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            LivePage.objects.next_version(self.live_page_id)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            LivePage.objects.next_version(self.live_page_id)
+        return result
+
+
+class KeyPoint(PageContent):
+    """One bullet of “The Latest”, kept current by editors."""
+
+    live_page = models.ForeignKey(
+        LivePage, verbose_name=_("live page"), on_delete=models.CASCADE, related_name="key_points"
+    )
+    text = models.CharField(_("text"), max_length=300)
+    link = models.URLField(_("link"), blank=True, help_text=_("Optional: where the point links to."))
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("key point")
+        verbose_name_plural = _("The Latest (key points)")
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class UpdateQuerySet(models.QuerySet):
+    SHOWN = ("published", "withdrawn")
+
+    def visible(self):
+        """Updates readers see: published, on a page that is public."""
+        return self.filter(status=Update.Status.PUBLISHED).exclude(
+            live_page__status=LivePage.Status.DRAFT
+        )
+
+    def touch(self):
+        """Record a reader-visible change to each published or withdrawn update here.
+
+        Drafts and submitted updates are left alone: readers never learn they exist.
+        """
+        self.filter(status__in=self.SHOWN).stamp_versions()
+
+    def stamp_versions(self):
+        """Move each page's version once and stamp these updates with it."""
+        for page_id in set(self.values_list("live_page_id", flat=True)):
+            version = LivePage.objects.next_version(page_id)
+            models.QuerySet.update(self.filter(live_page_id=page_id), page_version=version)
+
+    def update(self, **kwargs):
+        """Bulk edits are edits readers see: each page's version rises and its rows carry it."""
+        with transaction.atomic(using=self.db):
+            before = list(self.values_list("pk", "status"))
+            count = super().update(**kwargs)
+            was_shown = [pk for pk, status in before if status in self.SHOWN]
+            Update.objects.filter(pk__in=[pk for pk, _ in before]).filter(
+                Q(status__in=self.SHOWN) | Q(pk__in=was_shown)
+            ).stamp_versions()
+        return count
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            page_ids = set(self.filter(status__in=self.SHOWN).values_list("live_page_id", flat=True))
+            result = super().delete()
+            LivePage.objects.filter(pk__in=page_ids).bump_version()
+        return result
+
+
+class Update(models.Model):
+    """One entry on a live page. Withdrawing hides it from readers; the row and history stay."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    live_page = models.ForeignKey(
+        LivePage, verbose_name=_("live page"), on_delete=models.CASCADE, related_name="updates"
+    )
+    headline = models.CharField(_("headline"), max_length=200)
+    body = models.TextField(
+        _("body"), blank=True,
+        help_text=_("Paragraphs, bold, italic, links, lists, quotes and subheadings."),
+    )
+    authors = models.ManyToManyField(
+        Reporter, verbose_name=_("authors"), through="UpdateAuthor", related_name="updates",
+        blank=True,
+    )
+    photos = models.ManyToManyField(
+        Photo, verbose_name=_("photos"), through="UpdatePhoto", related_name="updates", blank=True
+    )
+    video = models.ForeignKey(
+        Video, verbose_name=_("video"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="updates",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        _("published at"), null=True, blank=True, db_index=True,
+        help_text=_("Shown to readers. Set when first published; may be changed."),
+    )
+    pinned = models.BooleanField(_("pinned"), default=False, help_text=_("Shown first on the page."))
+    key_event = models.BooleanField(_("key event"), default=False)
+    correction_note = models.TextField(
+        _("correction note"), blank=True, help_text=_("Shown to readers with the update.")
+    )
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+    edited_at = models.DateTimeField(_("last edited at"), auto_now=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("last edited by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+    page_version = models.PositiveBigIntegerField(
+        _("page version"), default=0, editable=False,
+        help_text=_("The live page's version at this update's last visible change."),
+    )
+
+    objects = UpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pinned", "-published_at", "-pk"]
+        verbose_name = _("update")
+        verbose_name_plural = _("updates")
+        permissions = [("publish_update", _("Can publish updates"))]
+        indexes = [
+            models.Index(fields=["live_page", "status", "-published_at"]),
+            models.Index(fields=["live_page", "page_version"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="update_published_has_time",
+                violation_error_message=_("A published update needs a published time."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "published", "withdrawn"]),
+                name="update_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["live_page"],
+                condition=Q(pinned=True),
+                name="update_one_pinned_per_page",
+                violation_error_message=_("Only one update can be pinned on a live page."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
+
+    def save(self, *args, **kwargs):
+        self.body = clean_html(self.body)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        with transaction.atomic():
+            shown = UpdateQuerySet.SHOWN
+            if self.status in shown or getattr(self, "_loaded_status", None) in shown:
+                self.page_version = LivePage.objects.next_version(self.live_page_id)
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "page_version"}
+            super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            if getattr(self, "_loaded_status", None) in UpdateQuerySet.SHOWN:
+                LivePage.objects.next_version(self.live_page_id)
+        return result
+
+    def get_absolute_url(self):
+        return reverse(
+            "liveblogs:update", kwargs={"slug": self.live_page.slug, "pk": self.pk}
+        )
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def photos_missing_words(self):
+        """Photos that may not be published yet, with what each lacks."""
+        return [
+            (photo, missing)
+            for photo in self.photos.all()
+            if (missing := photo.missing_for_publishing())
+        ]
+
+    def check_publishable(self):
+        problems = [
+            _("Photo “%(photo)s” needs %(missing)s before this update can be published.")
+            % {"photo": photo, "missing": " and ".join(str(m) for m in missing)}
+            for photo, missing in self.photos_missing_words()
+        ]
+        if problems:
+            raise ValidationError(problems)
+
+    @transaction.atomic
+    def publish(self, *, by):
+        """Put the update in front of readers, now unless a published time was set."""
+        self.check_publishable()
+        self.status = self.Status.PUBLISHED
+        self.published_at = self.published_at or timezone.now()
+        self.published_by = by
+        self.edited_by = by
+        self.save()
+        self.record_revision(by=by)
+
+    @transaction.atomic
+    def withdraw(self, *, by):
+        """Take the update down. Readers stop seeing it; the row and its revisions stay."""
+        self.status = self.Status.WITHDRAWN
+        self.pinned = False
+        self.edited_by = by
+        self.save()
+        self.record_revision(by=by)
+
+    @transaction.atomic
+    def pin(self, *, by):
+        """Show this update first on its page, unpinning any other."""
+        Update.objects.filter(live_page_id=self.live_page_id, pinned=True).exclude(pk=self.pk).update(
+            pinned=False
+        )
+        self.set_flag("pinned", True, by=by)
+
+    def set_flag(self, name, value, *, by):
+        """Set ``pinned`` or ``key_event`` and keep a revision."""
+        setattr(self, name, value)
+        self.edited_by = by
+        self.save()
+        self.record_revision(by=by)
+
+    def record_revision(self, *, by):
+        """Keep the update as it stands now, authors and photos included."""
+        return self.revisions.create(
+            headline=self.headline,
+            body=self.body,
+            status=self.status,
+            authors=[{"id": r.pk, "name": r.name} for r in self.authors.all()],
+            photos=[{"id": p.pk, "caption": p.caption} for p in self.photos.all()],
+            created_by=by,
+            page_version=self.page_version,
+        )
+
+
+class UpdateAuthor(models.Model):
+    """A byline on an update, in order."""
+
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="bylines")
+    reporter = models.ForeignKey(Reporter, verbose_name=_("reporter"), on_delete=models.PROTECT)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+        constraints = [
+            models.UniqueConstraint(fields=["update", "reporter"], name="update_author_once")
+        ]
+
+    def __str__(self):
+        return str(self.reporter)
+
+
+class UpdatePhoto(models.Model):
+    """A photo in an update, in order."""
+
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="update_photos")
+    photo = models.ForeignKey(Photo, verbose_name=_("photo"), on_delete=models.PROTECT)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        constraints = [
+            models.UniqueConstraint(fields=["update", "photo"], name="update_photo_once")
+        ]
+
+    def __str__(self):
+        return str(self.photo)
+
+
+class UpdateRevision(models.Model):
+    """An update as it stood after one save, and who saved it."""
+
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="revisions")
+    headline = models.CharField(_("headline"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Update.Status)
+    authors = models.JSONField(_("authors"), default=list)
+    photos = models.JSONField(_("photos"), default=list)
+    page_version = models.PositiveBigIntegerField(_("page version"), default=0)
+    created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("saved by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self):
+        return f"{self.headline} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Callout(PageContent):
+    """A question the desk puts to readers on a live page."""
+
+    live_page = models.ForeignKey(
+        LivePage, verbose_name=_("live page"), on_delete=models.CASCADE, related_name="callouts"
+    )
+    prompt = models.CharField(
+        _("prompt"), max_length=200, help_text=_("E.g. “How is the strike affecting your commute?”")
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_open = models.BooleanField(_("open"), default=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    ask_location = models.BooleanField(_("ask for location"), default=False)
+    ask_phone = models.BooleanField(_("ask for a phone number for a call-back"), default=False)
+    ask_photo = models.BooleanField(_("ask for a photo"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("callout")
+        verbose_name_plural = _("callouts")
+
+    def __str__(self):
+        return self.prompt
+
+    @property
+    def is_accepting(self):
+        return self.is_open and (self.deadline is None or self.deadline > timezone.now())
+
+
+class ReaderSubmission(models.Model):
+    """A reader's question or story. Private: only what the reader agreed to is ever published."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        SHORTLISTED = "shortlisted", _("Shortlisted")
+        ANSWERED = "answered", _("Answered")
+        REJECTED = "rejected", _("Rejected")
+        SPAM = "spam", _("Spam")
+
+    live_page = models.ForeignKey(
+        LivePage, verbose_name=_("live page"), on_delete=models.CASCADE, related_name="submissions"
+    )
+    callout = models.ForeignKey(
+        Callout, verbose_name=_("callout"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="submissions",
+    )
+    body = models.TextField(_("question or story"), max_length=5000)
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("email"))
+    location = models.CharField(_("location"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    consent_publish = models.BooleanField(_("may publish name and location"), default=False)
+    consent_contact = models.BooleanField(_("may contact"), default=False)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.NEW)
+    editor_notes = models.TextField(_("editor notes"), blank=True)
+    answered_by = models.ForeignKey(
+        Update, verbose_name=_("answered in"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="answers",
+    )
+    address_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("reader submission")
+        verbose_name_plural = _("reader submissions")
+        indexes = [models.Index(fields=["status", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.name}: {self.body[:60]}"

@@ -1,0 +1,59 @@
+"""The desk's two groups and what each may do.
+
+Editors run every live page (no superuser flag needed); Reporters file to the pages whose desk they
+are on (see ``LivePage.objects.on_desk_of``). ``publish_update`` lets a reporter publish without an
+editor's approval; give it to individual senior reporters, not to the group.
+"""
+
+EDITORS = "Editors"
+REPORTERS = "Reporters"
+
+ROLES = {
+    EDITORS: {
+        "livepage": ["add", "change", "view"],
+        "keypoint": ["add", "change", "delete", "view"],
+        "update": ["add", "change", "view", "publish"],
+        "updateauthor": ["add", "change", "delete", "view"],
+        "updatephoto": ["add", "change", "delete", "view"],
+        "updaterevision": ["view"],
+        "photo": ["add", "change", "view"],
+        "video": ["add", "change", "view"],
+        "reporter": ["add", "change", "view"],
+        "series": ["add", "change", "view"],
+        "callout": ["add", "change", "delete", "view"],
+        "readersubmission": ["change", "view"],
+    },
+    REPORTERS: {
+        "livepage": ["view"],
+        "update": ["add", "change", "view"],
+        "updateauthor": ["add", "change", "delete", "view"],
+        "updatephoto": ["add", "change", "delete", "view"],
+        "photo": ["add", "change", "view"],
+        "video": ["view"],
+        "reporter": ["view"],
+        "series": ["view"],
+    },
+}
+
+
+def codename(action, model):
+    return "publish_update" if action == "publish" else f"{action}_{model}"
+
+
+def sync_roles(apps):
+    """Create the groups and give each exactly its permissions on this app's models."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, grants in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = {codename(action, model) for model, actions in grants.items() for action in actions}
+        permissions = list(
+            Permission.objects.filter(content_type__app_label="liveblogs", codename__in=wanted)
+        )
+        others = group.permissions.exclude(content_type__app_label="liveblogs")
+        group.permissions.set([*others, *permissions])
+
+
+def sync_after_migrate(app_config, apps, **kwargs):
+    """post_migrate: permissions of models added since the data migration exist only now."""
+    sync_roles(apps)
