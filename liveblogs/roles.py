@@ -22,6 +22,8 @@ ROLES = {
         "series": ["add", "change", "view"],
         "callout": ["add", "change", "delete", "view"],
         "readersubmission": ["change", "view"],
+        # To link a reporter to the login they sign in with.
+        "auth.user": ["view"],
     },
     REPORTERS: {
         "livepage": ["view"],
@@ -36,8 +38,13 @@ ROLES = {
 }
 
 
-def codename(action, model):
-    return "publish_update" if action == "publish" else f"{action}_{model}"
+def permission_keys(grants):
+    """(app_label, codename) for each grant; models are this app's unless named "app.model"."""
+    for model, actions in grants.items():
+        app_label, _, model_name = model.rpartition(".")
+        for action in actions:
+            codename = "publish_update" if action == "publish" else f"{action}_{model_name}"
+            yield app_label or "liveblogs", codename
 
 
 def sync_roles(apps):
@@ -46,12 +53,15 @@ def sync_roles(apps):
     Permission = apps.get_model("auth", "Permission")
     for group_name, grants in ROLES.items():
         group, _ = Group.objects.get_or_create(name=group_name)
-        wanted = {codename(action, model) for model, actions in grants.items() for action in actions}
-        permissions = list(
-            Permission.objects.filter(content_type__app_label="liveblogs", codename__in=wanted)
-        )
-        others = group.permissions.exclude(content_type__app_label="liveblogs")
-        group.permissions.set([*others, *permissions])
+        wanted = set(permission_keys(grants))
+        permissions = [
+            permission
+            for permission in Permission.objects.filter(
+                codename__in={codename for _, codename in wanted}
+            ).select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        ]
+        group.permissions.set(permissions)
 
 
 def sync_after_migrate(app_config, apps, **kwargs):

@@ -51,11 +51,18 @@ def livepage_detail(request, slug):
         LivePage.objects.public().select_related("series", "lead_photo", "lead_video__poster"),
         slug=slug,
     )
-    updates = updates_for_readers().filter(live_page=page)[: settings.PAGE_SIZE]
+    updates = updates_for_readers().filter(live_page=page)
     return render(
         request,
         "liveblogs/livepage_detail.html",
-        {"page": page, "key_points": page.key_points.all(), "updates": updates},
+        {
+            "page": page,
+            "key_points": page.key_points.all(),
+            "pinned": updates.filter(pinned=True),
+            "updates": updates.filter(pinned=False).order_by("-published_at", "-pk")[
+                : settings.PAGE_SIZE
+            ],
+        },
     )
 
 

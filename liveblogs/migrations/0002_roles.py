@@ -8,10 +8,11 @@ def create_roles(apps, schema_editor):
     from liveblogs.roles import sync_roles
 
     # Permissions are normally created after all migrations ran; the groups need them now.
-    app_config = apps.get_app_config("liveblogs")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    for label in ["auth", "liveblogs"]:
+        app_config = apps.get_app_config(label)
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
     sync_roles(apps)
 
 

