@@ -64,6 +64,11 @@ def sync_roles(apps):
         group.permissions.set(permissions)
 
 
-def sync_after_migrate(app_config, apps, **kwargs):
-    """post_migrate: permissions of models added since the data migration exist only now."""
-    sync_roles(apps)
+def sync_after_migrate(app_config, apps=None, **kwargs):
+    """post_migrate: permissions of models added since the data migration exist only now.
+
+    ``flush`` sends the signal without ``apps``; the installed models serve then.
+    """
+    from django.apps import apps as installed_apps
+
+    sync_roles(apps or installed_apps)
