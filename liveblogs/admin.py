@@ -3,6 +3,7 @@ moves the page's version and leaves a revision, whether it comes from a form or 
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -54,8 +55,13 @@ class DeskScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+# Editors paste links without a scheme; assume the secure one (Django 6's default).
+HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class KeyPointInline(admin.TabularInline):
     model = KeyPoint
+    formfield_overrides = HTTPS_LINKS
     extra = 1
     fields = ["position", "text", "link"]
     verbose_name = _("key point")
@@ -84,6 +90,7 @@ class LivePageAdmin(DeskScopedAdmin):
     inlines = [KeyPointInline, CalloutInline]
     readonly_fields = ["version", "changed_at"]
     list_select_related = ["series"]
+    ordering = ["-coverage_start"]  # annotated querysets drop Meta.ordering
     actions = ["go_live", "end_coverage"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "series", "standfirst", "status"]}),
@@ -376,6 +383,7 @@ class ReporterAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["headshot", "user"]
     list_select_related = ["user"]
+    ordering = ["name"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -390,6 +398,7 @@ class ReporterAdmin(admin.ModelAdmin):
 @admin.register(Series)
 class SeriesAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "page_count"]
+    ordering = ["name"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -403,6 +412,7 @@ class SeriesAdmin(admin.ModelAdmin):
 
 @admin.register(Video)
 class VideoAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_LINKS
     list_display = ["title", "duration_display", "poster_preview", "created_at"]
     search_fields = ["title", "description"]
     autocomplete_fields = ["poster"]
@@ -424,6 +434,7 @@ class CalloutAdmin(DeskScopedAdmin):
     search_fields = ["prompt", "description"]
     autocomplete_fields = ["live_page"]
     list_select_related = ["live_page"]
+    ordering = ["-created_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(submission_count=Count("submissions"))
