@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -79,8 +80,7 @@ class CalloutInline(admin.StackedInline):
 class LivePageAdmin(DeskScopedAdmin):
     desk_lookup = "pk"
     list_display = [
-        "title", "status_badge", "series", "coverage_start", "coverage_end", "published_count",
-        "waiting_count", "version",
+        "title", "status_badge", "series", "coverage_start", "published_count", "waiting_count",
     ]
     list_filter = ["status", "series", "desk"]
     search_fields = ["title", "standfirst", "slug"]
@@ -201,7 +201,7 @@ class RevisionInline(admin.TabularInline):
 @admin.register(Update)
 class UpdateAdmin(DeskScopedAdmin):
     list_display = [
-        "headline", "live_page", "byline", "status", "published_at", "pinned", "key_event",
+        "headline", "page", "byline", "status", "published_at", "pinned", "key_event",
         "photo_thumbnails",
     ]
     list_display_links = ["headline"]
@@ -258,6 +258,10 @@ class UpdateAdmin(DeskScopedAdmin):
         super().save_related(request, form, formsets, change)
         # Now the bylines and photos are saved too: this is the update as the editor left it.
         form.instance.record_revision(by=request.user)
+
+    @admin.display(description=_("live page"), ordering="live_page__title")
+    def page(self, update):
+        return Truncator(update.live_page.title).chars(40)
 
     @admin.display(description=_("byline"))
     def byline(self, update):

@@ -5,6 +5,9 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+# The desk's lists are wide (headline, page, bylines, flags, thumbnails): give them the room.
+admin.site.enable_nav_sidebar = False
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("liveblogs.urls")),
