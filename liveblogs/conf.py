@@ -12,6 +12,9 @@ DEFAULTS = {
     "ARCHIVE_PAGE_SIZE": 12,
     # The publisher named in feeds and structured data.
     "PUBLISHER_NAME": "Newsroom",
+    # Seconds shared caches may keep a reader page while the page is live, and once it is a recap.
+    "LIVE_MAX_AGE": 30,
+    "RECAP_MAX_AGE": 3600,
 }
 
 

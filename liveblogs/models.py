@@ -10,6 +10,7 @@ how polling readers learn what changed after the version they have.
 
 import uuid
 import zoneinfo
+from datetime import UTC, datetime
 from pathlib import PurePath
 
 from django.conf import settings
@@ -451,6 +452,23 @@ class UpdateQuerySet(models.QuerySet):
             live_page__status=LivePage.Status.DRAFT
         )
 
+    def newest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+    def older_than(self, cursor):
+        """Updates after ``cursor`` in newest-first order: keyset paging, so no OFFSET scans.
+
+        A cursor that does not parse is ignored: readers get the newest updates, not an error.
+        """
+        try:
+            micros, pk = (int(part) for part in cursor.split("-"))
+            published_at = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+        except (AttributeError, ValueError, OverflowError, OSError):
+            return self
+        return self.filter(
+            Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk)
+        )
+
     def touch(self):
         """Record a reader-visible change to each published or withdrawn update here.
 
@@ -608,6 +626,12 @@ class Update(models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def cursor(self):
+        """Where “Show older updates” continues after this one (see ``older_than``)."""
+        micros = round(self.published_at.timestamp() * 1_000_000)
+        return f"{micros}-{self.pk}"
 
     def photos_missing_words(self):
         """Photos that may not be published yet, with what each lacks."""

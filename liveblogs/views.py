@@ -2,10 +2,13 @@
 
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from .caching import reader_cache
 from .conf import settings
 from .models import LivePage, Reporter, Series, Update, UpdateAuthor, UpdatePhoto
+from .structured_data import blog_posting, first_image, live_blog_posting, share_tags
 
 
 def updates_for_readers():
@@ -44,36 +47,108 @@ def livepage_list(request):
     return render(request, "liveblogs/livepage_list.html", {"pages": public_pages()})
 
 
+def ask_url(page):
+    """Where readers send questions, once the site has the form (it may not)."""
+    try:
+        return reverse("liveblogs:ask", kwargs={"slug": page.slug})
+    except NoReverseMatch:
+        return None
+
+
 @require_GET
+@reader_cache
 def livepage_detail(request, slug):
-    """The live page: The Latest, then its updates, pinned first and newest first."""
+    """The live page: The Latest, key events, then updates, pinned first and newest first.
+
+    ``?key=1`` keeps key events only; ``?before=<cursor>`` continues with older updates.
+    """
     page = get_object_or_404(
         LivePage.objects.public().select_related("series", "lead_photo", "lead_video__poster"),
         slug=slug,
     )
+    key_only = request.GET.get("key") == "1"
+    before = request.GET.get("before")
     updates = updates_for_readers().filter(live_page=page)
+    if key_only:
+        updates = updates.filter(key_event=True)
+    # The pinned update leads the first batch and is left out of the stream below it.
+    pinned = [] if before else list(updates.filter(pinned=True))
+    batch = list(
+        updates.filter(pinned=False).newest_first().older_than(before)[: settings.PAGE_SIZE + 1]
+    )
+    shown, more = batch[: settings.PAGE_SIZE], len(batch) > settings.PAGE_SIZE
+    key_events = list(
+        Update.objects.visible()
+        .filter(live_page=page, key_event=True)
+        .newest_first()
+        .values("pk", "headline", "published_at")
+    )
+    on_this_page = {u.pk for u in [*pinned, *shown]}
+    for event in key_events:
+        event["here"] = event["pk"] in on_this_page
+    callout = page.callouts.filter(is_open=True).first() if page.is_live else None
     return render(
         request,
         "liveblogs/livepage_detail.html",
         {
             "page": page,
             "key_points": page.key_points.all(),
-            "pinned": updates.filter(pinned=True),
-            "updates": updates.filter(pinned=False).order_by("-published_at", "-pk")[
-                : settings.PAGE_SIZE
-            ],
+            "key_events": key_events,
+            "key_only": key_only,
+            "older": bool(before),
+            "pinned": pinned,
+            "updates": shown,
+            "next_cursor": shown[-1].cursor if more else None,
+            "callout": callout if callout and callout.is_accepting else None,
+            "ask_url": ask_url(page) if page.is_live else None,
+            "structured_data": live_blog_posting(request, page, [*pinned, *shown]),
+            "share": share_tags(
+                request,
+                title=page.title,
+                description=page.standfirst,
+                url=request.build_absolute_uri(page.get_absolute_url()),
+                image=first_image(page),
+            ),
         },
     )
 
 
 @require_GET
+@reader_cache
 def update_detail(request, slug, pk):
-    """One update on its own page, to share."""
+    """One update on its own page, to share, with the way back to its place on the live page."""
     update = get_object_or_404(
-        updates_for_readers().select_related("live_page"), live_page__slug=slug, pk=pk
+        updates_for_readers().select_related(
+            "live_page__series", "live_page__lead_photo", "live_page__lead_video__poster"
+        ),
+        live_page__slug=slug,
+        pk=pk,
     )
+    page = update.live_page
+    photos = [row.photo for row in update.update_photos.all()]
     return render(
-        request, "liveblogs/update_detail.html", {"page": update.live_page, "update": update}
+        request,
+        "liveblogs/update_detail.html",
+        {
+            "page": page,
+            "update": update,
+            "share": share_tags(
+                request,
+                title=update.headline,
+                description=update.body,
+                url=request.build_absolute_uri(update.get_absolute_url()),
+                image=photos[0] if photos else first_image(page),
+            ),
+            "structured_data": {
+                "@context": "https://schema.org",
+                **blog_posting(request, page, update),
+                "isPartOf": {
+                    "@type": "LiveBlogPosting",
+                    "headline": page.title,
+                    "url": request.build_absolute_uri(page.get_absolute_url()),
+                },
+            },
+        },
     )
 
 

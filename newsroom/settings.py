@@ -136,6 +136,9 @@ STORAGES = {
     },
 }
 
+# The fictional newsroom of the demo; a real one puts its own name here.
+LIVEBLOGS_PUBLISHER_NAME = "The Valley Courier"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

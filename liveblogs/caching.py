@@ -1,0 +1,59 @@
+"""HTTP caching for readers' pages of a live page.
+
+A page's ``version`` rises with every change readers can see, so it is the ETag: a browser or CDN
+revalidating an unchanged page gets a 304 for the price of one indexed query. Reader pages read no
+session and no CSRF token, so they set no cookie and do not vary on Cookie: any shared cache may
+keep them.
+"""
+
+from functools import wraps
+
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import condition
+
+from .conf import settings
+from .models import LivePage
+
+
+def page_state(request, slug):
+    """The public page's version, last change and status: one indexed query per request."""
+    if not hasattr(request, "_liveblogs_page_state"):
+        request._liveblogs_page_state = (
+            LivePage.objects.public()
+            .filter(slug=slug)
+            .values("pk", "version", "changed_at", "status")
+            .first()
+        )
+    return request._liveblogs_page_state
+
+
+def etag(request, slug, **kwargs):
+    state = page_state(request, slug)
+    return state and f'"{state["pk"]}-{state["version"]}"'
+
+
+def last_modified(request, slug, **kwargs):
+    state = page_state(request, slug)
+    return state and state["changed_at"]
+
+
+def reader_cache(view):
+    """Answer revalidations with 304 and let shared caches keep the page: briefly while it is
+    live (readers' browsers poll for what is new), for an hour once it is a recap."""
+    conditional_view = condition(etag_func=etag, last_modified_func=last_modified)(view)
+
+    @wraps(view)
+    def wrapper(request, slug, **kwargs):
+        response = conditional_view(request, slug, **kwargs)
+        state = page_state(request, slug)
+        if state and response.status_code in (200, 304):
+            live = state["status"] == LivePage.Status.LIVE
+            patch_cache_control(
+                response,
+                public=True,
+                max_age=settings.LIVE_MAX_AGE if live else settings.RECAP_MAX_AGE,
+                stale_while_revalidate=30 if live else 86400,
+            )
+        return response
+
+    return wrapper

@@ -1,0 +1,71 @@
+"""What search engines and social sites read of a live page: schema.org JSON-LD and share tags."""
+
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from .conf import settings
+
+
+def first_image(page):
+    if page.lead_photo:
+        return page.lead_photo
+    return page.lead_video.poster if page.lead_video else None
+
+
+def person(request, reporter):
+    return {
+        "@type": "Person",
+        "name": reporter.name,
+        "url": request.build_absolute_uri(reporter.get_absolute_url()),
+    }
+
+
+def blog_posting(request, page, update):
+    """One update as a schema.org BlogPosting; ``url`` is its place on the live page."""
+    photos = [row.photo for row in update.update_photos.all()]
+    return {
+        "@type": "BlogPosting",
+        "headline": update.headline,
+        "datePublished": update.published_at,
+        "dateModified": update.edited_at,
+        "url": request.build_absolute_uri(f"{page.get_absolute_url()}#update-{update.pk}"),
+        "author": [person(request, byline.reporter) for byline in update.bylines.all()],
+        "articleBody": strip_tags(update.body),
+        **({"image": request.build_absolute_uri(photos[0].image.url)} if photos else {}),
+    }
+
+
+def live_blog_posting(request, page, updates):
+    """The page as a schema.org LiveBlogPosting with the updates it shows."""
+    image = first_image(page)
+    latest = max((u.edited_at for u in updates), default=page.changed_at)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "headline": page.title,
+        "description": page.standfirst,
+        "url": request.build_absolute_uri(page.get_absolute_url()),
+        "coverageStartTime": page.coverage_start,
+        "datePublished": page.coverage_start,
+        "dateModified": max(latest, page.changed_at),
+        "publisher": {"@type": "Organization", "name": settings.PUBLISHER_NAME},
+        "liveBlogUpdate": [blog_posting(request, page, update) for update in updates],
+    }
+    if page.is_recap and page.coverage_end:
+        data["coverageEndTime"] = page.coverage_end
+    if image:
+        data["image"] = request.build_absolute_uri(image.image.url)
+    return data
+
+
+def share_tags(request, *, title, description, url, image=None):
+    """Open Graph and Twitter card values, one place for the page and the permalink."""
+    tags = {
+        "title": title,
+        "description": Truncator(strip_tags(description)).chars(200),
+        "url": url,
+    }
+    if image:
+        tags["image"] = request.build_absolute_uri(image.image.url)
+        tags["image_alt"] = image.alt_text
+    return tags
