@@ -8,6 +8,8 @@ from django.conf import settings as django_settings
 DEFAULTS = {
     # Updates shown on a live page before "Show older updates".
     "PAGE_SIZE": 20,
+    # Key events listed near the top of a live page (the newest ones).
+    "KEY_EVENTS": 10,
     # Live pages per page of the archive.
     "ARCHIVE_PAGE_SIZE": 12,
     # The publisher named in feeds and structured data.

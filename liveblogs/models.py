@@ -570,6 +570,11 @@ class Update(models.Model):
         indexes = [
             models.Index(fields=["live_page", "status", "-published_at"]),
             models.Index(fields=["live_page", "page_version"]),
+            models.Index(
+                fields=["live_page", "-published_at"],
+                condition=Q(key_event=True, status="published"),
+                name="update_key_events",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
