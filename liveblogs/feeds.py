@@ -1,0 +1,161 @@
+"""RSS and Atom feeds of a live page's published updates, newest first.
+
+Only public pages have a feed and only published updates are in it: the updates come from
+``updates_for_readers()``, the same queryset the reader pages use, so a feed costs the same fixed
+number of queries however many updates the page has.
+"""
+
+from functools import partial
+
+from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.syndication.views import Feed, add_domain
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import format_html
+from django.utils.http import http_date
+from django.utils.safestring import mark_safe
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+
+from .conf import settings
+from .models import LivePage
+from .views import updates_for_readers
+
+FEED_LENGTH = 50
+
+
+class PageUpdatedMixin:
+    """Date the feed by its page's last reader-visible change (``changed_at``) rather than by its
+    newest item, so edits to older updates and to the page itself count too."""
+
+    def latest_post_date(self):
+        return self.feed["updateddate"]
+
+
+class LivePageRss201rev2Feed(PageUpdatedMixin, Rss201rev2Feed):
+    pass
+
+
+class LivePageAtom1Feed(PageUpdatedMixin, Atom1Feed):
+    """Atom allows an ``<author>`` for each byline, where RSS has one creator line."""
+
+    def add_item_elements(self, handler, item):
+        bylines = item["bylines"]
+        super().add_item_elements(handler, {**item, "author_name": None} if bylines else item)
+        for name, link in bylines:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", link)
+            handler.endElement("author")
+
+
+class LivePageFeed(Feed):
+    """RSS 2.0 of a live page's latest published updates."""
+
+    feed_type = LivePageRss201rev2Feed
+    item_guid_is_permalink = True
+
+    def __call__(self, request, slug):
+        """The feed, which shared caches may keep for as long as the page's status allows.
+
+        Written out rather than extending ``Feed.__call__`` so the page is at hand for the cache
+        lifetime. Like the reader pages, a feed reads no session and sets no cookie.
+        """
+        page = self.get_object(request, slug)
+        feed = self.get_feed(page, request)
+        response = HttpResponse(content_type=feed.content_type)
+        response.headers["Last-Modified"] = http_date(feed.latest_post_date().timestamp())
+        feed.write(response, "utf-8")
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=settings.LIVE_MAX_AGE if page.is_live else settings.RECAP_MAX_AGE,
+        )
+        return response
+
+    def get_object(self, request, slug):
+        page = get_object_or_404(LivePage.objects.public(), slug=slug)
+        # Item methods are handed only the item, and one Feed instance serves every request:
+        # what they need of the request (to make photo and byline URLs absolute) rides on the page.
+        page.absolute_url = partial(
+            add_domain, get_current_site(request).domain, secure=request.is_secure()
+        )
+        return page
+
+    def title(self, page):
+        return page.title
+
+    def link(self, page):
+        return page.get_absolute_url()
+
+    def description(self, page):
+        # RSS requires a description; a page without a standfirst is described by its title.
+        return page.standfirst or page.title
+
+    def author_name(self, page):
+        return settings.PUBLISHER_NAME
+
+    def feed_extra_kwargs(self, page):
+        return {"updateddate": page.changed_at}
+
+    def items(self, page):
+        updates = list(
+            updates_for_readers().filter(live_page=page).order_by("-published_at", "-pk")[
+                :FEED_LENGTH
+            ]
+        )
+        for update in updates:
+            # The page is already here: permalinks need its slug, not a query per update.
+            update.live_page = page
+        return updates
+
+    def item_title(self, update):
+        return update.headline
+
+    def item_link(self, update):
+        return update.get_absolute_url()
+
+    def item_description(self, update):
+        """The body (sanitised when it was saved) and the first photo, with its alt text."""
+        body = mark_safe(update.body)
+        photo = next((row.photo for row in update.update_photos.all()), None)
+        if photo is None:
+            return body
+        caption = " ".join(filter(None, [photo.caption, photo.credit and f"({photo.credit})"]))
+        return format_html(
+            '{}<figure><img src="{}" alt="{}">{}</figure>',
+            body,
+            update.live_page.absolute_url(photo.image.url),
+            photo.alt_text,
+            format_html("<figcaption>{}</figcaption>", caption) if caption else "",
+        )
+
+    def item_author_name(self, update):
+        names = [byline.reporter.name for byline in update.bylines.all()]
+        return get_text_list(names, _("and")) if names else None
+
+    def item_pubdate(self, update):
+        return update.published_at
+
+    def item_updateddate(self, update):
+        return update.edited_at
+
+
+class LivePageAtomFeed(LivePageFeed):
+    """Atom 1.0 of the same updates, the standfirst as its subtitle and every byline an author."""
+
+    feed_type = LivePageAtom1Feed
+
+    def subtitle(self, page):
+        return page.standfirst or None
+
+    def item_extra_kwargs(self, update):
+        absolute_url = update.live_page.absolute_url
+        return {
+            "bylines": [
+                (byline.reporter.name, absolute_url(byline.reporter.get_absolute_url()))
+                for byline in update.bylines.all()
+            ]
+        }

@@ -1,0 +1,118 @@
+"""The sitemap: what search engines are told exists, and when it last changed."""
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db.models import F
+
+from liveblogs.models import LivePage, Series, Update
+
+from .factories import make_page, make_reporter, make_series, make_update
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+# A count and a page of rows for each of the three sections: never one more per row.
+SITEMAP_QUERIES = 6
+
+
+def noon(day):
+    # Noon UTC is the same calendar day in the site's time zone (America/Toronto).
+    return datetime(2029, 3, day, 12, tzinfo=UTC)
+
+
+def set_changed_at(page, when):
+    # Passing the version keeps the queryset's own bump from stamping "now" over ours.
+    LivePage.objects.filter(pk=page.pk).update(changed_at=when, version=F("version") + 1)
+
+
+def read_sitemap(client):
+    """{path: (lastmod, changefreq)} for every URL in the sitemap."""
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    return {
+        url.findtext(f"{SITEMAP}loc").removeprefix("http://testserver"): (
+            url.findtext(f"{SITEMAP}lastmod"),
+            url.findtext(f"{SITEMAP}changefreq"),
+        )
+        for url in ET.fromstring(response.content).findall(f"{SITEMAP}url")
+    }
+
+
+def test_live_pages_and_recaps_with_last_change(client):
+    live = make_page(slug="harbour-flood")
+    recap = make_page(slug="spring-storm", status=LivePage.Status.ENDED)
+    set_changed_at(live, noon(10))
+    set_changed_at(recap, noon(5))
+    urls = read_sitemap(client)
+    assert urls["/live/harbour-flood/"] == ("2029-03-10", "always")
+    assert urls["/live/spring-storm/"] == ("2029-03-05", "monthly")
+
+
+def test_series_last_changed_with_its_latest_public_page(client):
+    floods = make_series(slug="floods")
+    live = make_page(series=floods)
+    recap = make_page(series=floods, status=LivePage.Status.ENDED)
+    newer_draft = make_page(series=floods, status=LivePage.Status.DRAFT)
+    set_changed_at(live, noon(10))
+    set_changed_at(recap, noon(5))
+    set_changed_at(newer_draft, noon(20))
+    Series.objects.filter(pk=floods.pk).update(updated_at=noon(1))
+    assert read_sitemap(client)["/series/floods/"] == ("2029-03-10", None)
+
+
+def test_series_edited_after_its_pages_last_changed_then(client):
+    floods = make_series(slug="floods")
+    set_changed_at(make_page(series=floods), noon(10))
+    Series.objects.filter(pk=floods.pk).update(updated_at=noon(12))
+    assert read_sitemap(client)["/series/floods/"] == ("2029-03-12", None)
+
+
+def test_reporters_last_changed_with_their_latest_published_update(client):
+    ana = make_reporter(name="Ana Ruiz", slug="ana-ruiz")
+    lee = make_reporter(name="Lee Marsh", slug="lee-marsh")
+    page = make_page()
+    make_update(live_page=page, authors=[ana], published_at=noon(3))
+    make_update(live_page=page, authors=[lee, ana], published_at=noon(9))
+    # Unpublished updates do not count, whatever time they carry.
+    make_update(live_page=page, authors=[ana], status=Update.Status.DRAFT, published_at=noon(25))
+    make_update(
+        live_page=page, authors=[ana], status=Update.Status.WITHDRAWN, published_at=noon(26)
+    )
+    urls = read_sitemap(client)
+    assert urls["/reporters/ana-ruiz/"] == ("2029-03-09", None)
+    assert urls["/reporters/lee-marsh/"] == ("2029-03-09", None)
+
+
+def test_nothing_unpublished_is_listed(client):
+    public = make_page(slug="harbour-flood")
+    make_update(live_page=public, authors=[make_reporter(slug="ana-ruiz")])
+    make_series(slug="empty-series")
+    hidden_series = make_series(slug="coming-soon")
+    draft = make_page(slug="secret-plans", series=hidden_series, status=LivePage.Status.DRAFT)
+    make_update(live_page=draft, authors=[make_reporter(slug="on-draft-page-only")])
+    make_update(live_page=public, authors=[make_reporter(slug="drafts-only")],
+                status=Update.Status.DRAFT)
+    make_update(live_page=public, authors=[make_reporter(slug="submitted-only")],
+                status=Update.Status.SUBMITTED)
+    make_update(live_page=public, authors=[make_reporter(slug="left-the-paper", is_active=False)])
+    make_reporter(slug="never-filed")
+    assert set(read_sitemap(client)) == {"/live/harbour-flood/", "/reporters/ana-ruiz/"}
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_queries_do_not_grow_with_the_newsroom(client, django_assert_num_queries, size):
+    for _ in range(size):
+        series = make_series()
+        reporter = make_reporter()
+        live = make_page(series=series)
+        make_page(series=series, status=LivePage.Status.ENDED)
+        make_page(series=series, status=LivePage.Status.DRAFT)
+        make_update(live_page=live, authors=[reporter])
+        make_update(live_page=live, authors=[reporter])
+    with django_assert_num_queries(SITEMAP_QUERIES):
+        urls = read_sitemap(client)
+    assert len(urls) == size * 4  # a live page, a recap, a series and a reporter each
+    assert all(date.fromisoformat(lastmod) for lastmod, _ in urls.values())
