@@ -182,6 +182,21 @@ class UpdatePhotoInline(admin.TabularInline):
         return row.photo.alt_text or format_html('<strong style="color:#b00020">{}</strong>', _("missing"))
 
 
+def flag_action(flag, value, description, permissions, done_message):
+    """An admin action setting ``pinned`` or ``key_event`` on the selected updates that differ."""
+
+    @admin.action(description=description, permissions=permissions)
+    def action(modeladmin, request, queryset):
+        modeladmin._each(
+            request,
+            queryset.exclude(**{flag: value}),
+            lambda update: update.set_flag(flag, value, by=request.user),
+            done_message,
+        )
+
+    return action
+
+
 class RevisionInline(admin.TabularInline):
     model = UpdateRevision
     extra = 0
@@ -315,29 +330,18 @@ class UpdateAdmin(DeskScopedAdmin):
             lambda n: ngettext("%d update pinned.", "%d updates pinned.", n) % n,
         )
 
-    @admin.action(description=_("Unpin"), permissions=["publish"])
-    def unpin(self, request, queryset):
-        self._each(
-            request, queryset.filter(pinned=True),
-            lambda update: update.set_flag("pinned", False, by=request.user),
-            lambda n: ngettext("%d update unpinned.", "%d updates unpinned.", n) % n,
-        )
-
-    @admin.action(description=_("Mark as key event"), permissions=["change"])
-    def mark_key_event(self, request, queryset):
-        self._each(
-            request, queryset.filter(key_event=False),
-            lambda update: update.set_flag("key_event", True, by=request.user),
-            lambda n: ngettext("%d update marked as a key event.", "%d updates marked as key events.", n) % n,
-        )
-
-    @admin.action(description=_("Unmark key event"), permissions=["change"])
-    def unmark_key_event(self, request, queryset):
-        self._each(
-            request, queryset.filter(key_event=True),
-            lambda update: update.set_flag("key_event", False, by=request.user),
-            lambda n: ngettext("%d key event unmarked.", "%d key events unmarked.", n) % n,
-        )
+    unpin = flag_action(
+        "pinned", False, _("Unpin"), ["publish"],
+        lambda n: ngettext("%d update unpinned.", "%d updates unpinned.", n) % n,
+    )
+    mark_key_event = flag_action(
+        "key_event", True, _("Mark as key event"), ["change"],
+        lambda n: ngettext("%d update marked as a key event.", "%d updates marked as key events.", n) % n,
+    )
+    unmark_key_event = flag_action(
+        "key_event", False, _("Unmark key event"), ["change"],
+        lambda n: ngettext("%d key event unmarked.", "%d key events unmarked.", n) % n,
+    )
 
     def has_publish_permission(self, request):
         return request.user.has_perm("liveblogs.publish_update")
