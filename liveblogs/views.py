@@ -1,5 +1,6 @@
 """Reader-facing pages. Only public pages and published updates ever reach these templates."""
 
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
@@ -7,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from .caching import reader_cache
 from .conf import settings
+from .filters import LivePageFilter
 from .models import LivePage, Reporter, Series, Update, UpdateAuthor, UpdatePhoto
 from .structured_data import blog_posting, first_image, live_blog_posting, share_tags
 
@@ -20,16 +22,18 @@ def updates_for_readers():
 
 
 def public_pages():
+    """Live pages and recaps, newest first, with what ``_page_card.html`` shows: one query."""
     return (
         LivePage.objects.public()
         .select_related("series", "lead_photo", "lead_video__poster")
         .annotate(update_count=Count("updates", filter=Q(updates__status=Update.Status.PUBLISHED)))
+        .order_by("-coverage_start", "-pk")
     )
 
 
 @require_GET
 def home(request):
-    """What is live now, then the latest recaps."""
+    """What is live now, then the six latest recaps, with a way into the archive."""
     pages = public_pages()
     return render(
         request,
@@ -43,8 +47,33 @@ def home(request):
 
 @require_GET
 def livepage_list(request):
-    """Every live page and recap, newest first."""
-    return render(request, "liveblogs/livepage_list.html", {"pages": public_pages()})
+    """The archive: live pages and recaps, newest first (best match first when searching),
+    filtered and paginated. Filters or a page number that cannot be used are explained on the
+    page and left out; they never turn the archive into an error page."""
+    filterset = LivePageFilter(request.GET, queryset=public_pages())
+    paginator = Paginator(filterset.qs, settings.ARCHIVE_PAGE_SIZE)
+    asked = request.GET.get("page", "1")
+    page_notice = ""
+    try:
+        number = paginator.validate_number(asked)
+    except PageNotAnInteger:
+        number = 1
+        page_notice = "“%s” is not a page number, so here is the first page." % asked[:20]
+    except EmptyPage:
+        number = paginator.num_pages if int(asked) > 1 else 1
+        if number > 1:
+            page_notice = "There are only %d pages, so here is the last one." % number
+    return render(
+        request,
+        "liveblogs/livepage_list.html",
+        {
+            "filterset": filterset,
+            "problems": filterset.problems,
+            "page_obj": paginator.page(number),
+            "page_notice": page_notice,
+            "query": filterset.usable_query(),
+        },
+    )
 
 
 def ask_url(page):
@@ -77,11 +106,13 @@ def livepage_detail(request, slug):
         updates.filter(pinned=False).newest_first().older_than(before)[: settings.PAGE_SIZE + 1]
     )
     shown, more = batch[: settings.PAGE_SIZE], len(batch) > settings.PAGE_SIZE
+    # The latest few only, so the page costs the same at 10 updates and at 10,000;
+    # "Show key events only" lists them all.
     key_events = list(
         Update.objects.visible()
         .filter(live_page=page, key_event=True)
         .newest_first()
-        .values("pk", "headline", "published_at")
+        .values("pk", "headline", "published_at")[: settings.KEY_EVENTS]
     )
     on_this_page = {u.pk for u in [*pinned, *shown]}
     for event in key_events:
@@ -154,22 +185,40 @@ def update_detail(request, slug, pk):
 
 @require_GET
 def series_detail(request, slug):
-    """A series and its live pages."""
+    """A series and its newest live pages and recaps; the archive, filtered to it, has the rest."""
     series = get_object_or_404(Series, slug=slug)
+    # One more than we show tells us whether to link to the rest, without counting.
+    pages = list(public_pages().filter(series=series)[: settings.ARCHIVE_PAGE_SIZE + 1])
     return render(
         request,
         "liveblogs/series_detail.html",
-        {"series": series, "pages": public_pages().filter(series=series)},
+        {
+            "series": series,
+            "pages": pages[: settings.ARCHIVE_PAGE_SIZE],
+            "has_more": len(pages) > settings.ARCHIVE_PAGE_SIZE,
+        },
     )
 
 
 @require_GET
 def reporter_detail(request, slug):
-    """A reporter's profile and latest published updates."""
-    reporter = get_object_or_404(Reporter.objects.select_related("headshot"), slug=slug)
-    updates = updates_for_readers().select_related("live_page").filter(authors=reporter)
+    """An active reporter's profile and their 20 latest published updates on public pages:
+    headline, page and time only, each linking to the update's permalink."""
+    reporter = get_object_or_404(
+        Reporter.objects.filter(is_active=True).select_related("headshot"), slug=slug
+    )
+    updates = (
+        Update.objects.visible()
+        .filter(authors=reporter)
+        .select_related("live_page")
+        .only(
+            "headline", "published_at",
+            "live_page__slug", "live_page__title", "live_page__time_zone",
+        )
+        .order_by("-published_at", "-pk")
+    )
     return render(
         request,
         "liveblogs/reporter_detail.html",
-        {"reporter": reporter, "updates": updates[: settings.PAGE_SIZE]},
+        {"reporter": reporter, "updates": updates[:20]},
     )
