@@ -57,3 +57,17 @@ def reader_cache(view):
         return response
 
     return wrapper
+
+
+def listing_cache(view):
+    """Home, archive, series and reporter pages: the same for every reader, kept briefly by any
+    cache, since they show what is live now."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            patch_cache_control(response, public=True, max_age=settings.LIVE_MAX_AGE)
+        return response
+
+    return wrapper

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
-from .caching import reader_cache
+from .caching import listing_cache, reader_cache
 from .conf import settings
 from .filters import LivePageFilter
 from .models import LivePage, Reporter, Series, Update, UpdateAuthor, UpdatePhoto
@@ -32,6 +32,7 @@ def public_pages():
 
 
 @require_GET
+@listing_cache
 def home(request):
     """What is live now, then the six latest recaps, with a way into the archive."""
     pages = public_pages()
@@ -46,6 +47,7 @@ def home(request):
 
 
 @require_GET
+@listing_cache
 def livepage_list(request):
     """The archive: live pages and recaps, newest first (best match first when searching),
     filtered and paginated. Filters or a page number that cannot be used are explained on the
@@ -184,6 +186,7 @@ def update_detail(request, slug, pk):
 
 
 @require_GET
+@listing_cache
 def series_detail(request, slug):
     """A series and its newest live pages and recaps; the archive, filtered to it, has the rest."""
     series = get_object_or_404(Series, slug=slug)
@@ -201,6 +204,7 @@ def series_detail(request, slug):
 
 
 @require_GET
+@listing_cache
 def reporter_detail(request, slug):
     """An active reporter's profile and their 20 latest published updates on public pages:
     headline, page and time only, each linking to the update's permalink."""

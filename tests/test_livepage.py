@@ -274,3 +274,15 @@ def test_permalink_query_count_is_fixed(client, page, django_assert_num_queries,
     # version, the update with its page, its bylines, its photos
     with django_assert_num_queries(4):
         get(client, f"/live/harbour-flood/updates/{update.pk}/")
+
+
+@pytest.mark.parametrize("path", ["/", "/live/", "/live/?q=flood", "/series/storms/", "/reporters/ana/"])
+def test_listings_are_public_and_cookie_free(client, editor, path):
+    series = make_series(slug="storms")
+    reporter = make_reporter(slug="ana")
+    make_update(live_page=make_page(series=series), authors=[reporter])
+    client.force_login(editor)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "public" in response["Cache-Control"] and "max-age=30" in response["Cache-Control"]
+    assert not response.cookies and "Cookie" not in response.get("Vary", "")
