@@ -1,7 +1,8 @@
 """Reader-facing pages. Only public pages and published updates ever reach these templates."""
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
@@ -26,7 +27,19 @@ def public_pages():
     return (
         LivePage.objects.public()
         .select_related("series", "lead_photo", "lead_video__poster")
-        .annotate(update_count=Count("updates", filter=Q(updates__status=Update.Status.PUBLISHED)))
+        # A subquery, not a join and GROUP BY: it runs for the cards shown, not every page's updates.
+        .annotate(
+            update_count=Coalesce(
+                Subquery(
+                    Update.objects.filter(live_page=OuterRef("pk"), status=Update.Status.PUBLISHED)
+                    .order_by()
+                    .values("live_page")
+                    .annotate(count=Count("pk"))
+                    .values("count")
+                ),
+                0,
+            )
+        )
         .order_by("-coverage_start", "-pk")
     )
 
