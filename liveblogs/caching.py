@@ -8,6 +8,7 @@ keep them.
 
 from functools import wraps
 
+from django.core.cache import cache
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
 
@@ -15,15 +16,23 @@ from .conf import settings
 from .models import LivePage
 
 
+STATE_FIELDS = ["pk", "slug", "version", "key_points_version", "changed_at", "status", "time_zone"]
+
+
 def page_state(request, slug):
-    """The public page's version, last change and status: one indexed query per request."""
+    """What answering a revalidation needs of a public page: its version, last change, status.
+
+    Kept in the shared cache (Redis in production) so most polls and revalidations touch no
+    database; a change to the page drops the entry when it commits (``bump_version``). On a miss,
+    one indexed query. None for an unknown or draft page.
+    """
     if not hasattr(request, "_liveblogs_page_state"):
-        request._liveblogs_page_state = (
-            LivePage.objects.public()
-            .filter(slug=slug)
-            .values("pk", "version", "changed_at", "status")
-            .first()
-        )
+        key = LivePage.state_cache_key(slug)
+        state = cache.get(key)
+        if state is None:
+            state = LivePage.objects.public().filter(slug=slug).values(*STATE_FIELDS).first() or {}
+            cache.set(key, state, settings.STATE_CACHE_SECONDS)
+        request._liveblogs_page_state = state or None
     return request._liveblogs_page_state
 
 

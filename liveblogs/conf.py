@@ -17,6 +17,11 @@ DEFAULTS = {
     # Seconds shared caches may keep a reader page while the page is live, and once it is a recap.
     "LIVE_MAX_AGE": 30,
     "RECAP_MAX_AGE": 3600,
+    # Seconds between polls that the server asks of readers' browsers while a page is live.
+    "POLL_INTERVAL": 10,
+    # Seconds a page's version may be served from the shared cache. Changes drop the entry as
+    # they commit; this bounds staleness where the cache is per process (no REDIS_URL).
+    "STATE_CACHE_SECONDS": 5,
 }
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -226,18 +227,31 @@ class LivePageQuerySet(models.QuerySet):
             return self.none()
         return self.filter(desk__user=user).distinct()
 
-    def bump_version(self):
-        """Record a reader-visible change on every page here (many rows, one query)."""
-        return models.QuerySet.update(self, version=F("version") + 1, changed_at=timezone.now())
+    def bump_version(self, *also):
+        """Record a reader-visible change on every page here; ``also`` names fields (such as
+        ``key_points_version``) that take the new version too."""
+        slugs = list(self.values_list("slug", flat=True))
+        if not slugs:
+            return 0
+        new_version = F("version") + 1
+        count = models.QuerySet.update(
+            self, version=new_version, changed_at=timezone.now(), **dict.fromkeys(also, new_version)
+        )
+        # Polling readers read the version from the shared cache. Drop it now, and again once the
+        # change commits, in case a reader put the old version back in between.
+        keys = [LivePage.state_cache_key(slug) for slug in slugs]
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys), using=self.db)
+        return count
 
-    def next_version(self, page_id):
+    def next_version(self, page_id, *also):
         """Record a reader-visible change on one page and return its new version.
 
         The UPDATE locks the page's row until the transaction commits, so concurrent changes queue
         and every change gets its own version number.
         """
         with transaction.atomic(using=self.db):
-            self.filter(pk=page_id).bump_version()
+            self.filter(pk=page_id).bump_version(*also)
             return self.filter(pk=page_id).values_list("version", flat=True).get()
 
     def update(self, **kwargs):
@@ -300,6 +314,7 @@ class LivePage(models.Model):
         help_text=_("Rises with every change readers can see."),
     )
     changed_at = models.DateTimeField(_("last changed"), default=timezone.now, editable=False)
+    key_points_version = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -341,13 +356,18 @@ class LivePage(models.Model):
                 # Never write back a version read earlier: updates may have moved it since.
                 kwargs["update_fields"] = [
                     f.name for f in self._meta.concrete_fields
-                    if not f.primary_key and f.name not in {"version", "changed_at"}
+                    if not f.primary_key
+                    and f.name not in {"version", "changed_at", "key_points_version"}
                 ]
             super().save(*args, **kwargs)
             self.version = LivePage.objects.next_version(self.pk)
 
     def get_absolute_url(self):
         return reverse("liveblogs:livepage", kwargs={"slug": self.slug})
+
+    @staticmethod
+    def state_cache_key(slug):
+        return f"liveblogs:page-state:{slug}"
 
     @property
     def is_live(self):
@@ -393,19 +413,22 @@ class PageContentQuerySet(models.QuerySet):
         with transaction.atomic(using=self.db):
             page_ids = set(self.values_list("live_page_id", flat=True))
             count = super().update(**kwargs)
-            LivePage.objects.filter(pk__in=page_ids).bump_version()
+            LivePage.objects.filter(pk__in=page_ids).bump_version(*self.model.moved_fields())
         return count
 
     def delete(self):
         with transaction.atomic(using=self.db):
             page_ids = set(self.values_list("live_page_id", flat=True))
             result = super().delete()
-            LivePage.objects.filter(pk__in=page_ids).bump_version()
+            LivePage.objects.filter(pk__in=page_ids).bump_version(*self.model.moved_fields())
         return result
 
 
 class PageContent(models.Model):
     """Something shown on a live page whose saving or deleting readers see."""
+
+    # A LivePage field that records the version at which this kind of content last changed.
+    version_field = None
 
     objects = PageContentQuerySet.as_manager()
 
@@ -415,13 +438,17 @@ class PageContent(models.Model):
     def save(self, *args, **kwargs):
         with transaction.atomic():
             super().save(*args, **kwargs)
-            LivePage.objects.next_version(self.live_page_id)
+            LivePage.objects.next_version(self.live_page_id, *self.moved_fields())
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():
             result = super().delete(*args, **kwargs)
-            LivePage.objects.next_version(self.live_page_id)
+            LivePage.objects.next_version(self.live_page_id, *self.moved_fields())
         return result
+
+    @classmethod
+    def moved_fields(cls):
+        return [cls.version_field] if cls.version_field else []
 
 
 class KeyPoint(PageContent):
@@ -430,6 +457,8 @@ class KeyPoint(PageContent):
     live_page = models.ForeignKey(
         LivePage, verbose_name=_("live page"), on_delete=models.CASCADE, related_name="key_points"
     )
+    version_field = "key_points_version"
+
     text = models.CharField(_("text"), max_length=300)
     link = models.URLField(_("link"), blank=True, help_text=_("Optional: where the point links to."))
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
