@@ -1,0 +1,103 @@
+"""The polling protocol: ``/live/<slug>/changes.json?since=<version>``.
+
+A reader's browser holds the version of the page it shows and asks what changed after it. Readers
+at the same version ask the same URL, so a shared cache in front answers most of them; the origin
+answers an unchanged page from the cached page state (``caching.page_state``) with a 304 or a tiny
+body, and a changed one with a fixed number of queries however long the page is.
+"""
+
+from django.http import JsonResponse
+from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.views.decorators.http import require_GET
+
+from .caching import page_state
+from .conf import settings
+from .models import LivePage, Update
+from .views import updates_for_readers
+
+
+def render_update(update, page):
+    return {
+        "id": update.pk,
+        "html": render_to_string("liveblogs/_update.html", {"update": update, "page": page}),
+        "published_at": update.published_at.isoformat(),
+        "pinned": update.pinned,
+        "key_event": update.key_event,
+    }
+
+
+def latest(page):
+    """The pinned update and the newest ones: what a reader starting afresh should see."""
+    updates = updates_for_readers().filter(live_page=page)
+    pinned = list(updates.filter(pinned=True))
+    newest = list(updates.filter(pinned=False).newest_first()[: settings.PAGE_SIZE + 1])
+    shown = newest[: settings.PAGE_SIZE]
+    older = len(newest) > settings.PAGE_SIZE
+    return [*pinned, *shown], (f"{page.get_absolute_url()}?before={shown[-1].cursor}" if older else None)
+
+
+@require_GET
+def changes(request, slug):
+    """What changed on a live page after version ``since``: updates to show or replace, ids to
+    remove, and The Latest when it changed. JSON; cacheable by anyone."""
+    since = request.GET.get("since", "")
+    if not since.isdigit():
+        return JsonResponse({"error": "“since” must be a page version: a whole number."}, status=400)
+    since = int(since)
+    state = page_state(request, slug)
+    if state is None:
+        return JsonResponse({"error": "No live page has that address."}, status=404)
+
+    etag = f'"{state["pk"]}-{state["version"]}-{since}"'
+    response = get_conditional_response(request, etag=etag) or JsonResponse(
+        changes_since(state, since)
+    )
+    response["ETag"] = etag
+    live = state["status"] == LivePage.Status.LIVE
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=5 if live else settings.RECAP_MAX_AGE,
+        stale_while_revalidate=30 if live else 86400,
+    )
+    return response
+
+
+def changes_since(state, since):
+    live = state["status"] == LivePage.Status.LIVE
+    data = {
+        "version": state["version"],
+        "status": state["status"],
+        "updated": state["changed_at"].isoformat(),
+        "poll_interval": settings.POLL_INTERVAL if live else None,
+        "updates": [],
+        "withdrawn": [],
+    }
+    if since == state["version"]:
+        return data
+    # Enough of the page to render its updates, without loading the page row again.
+    page = LivePage(pk=state["pk"], slug=state["slug"], time_zone=state["time_zone"])
+    withdrawn = list(
+        Update.objects.filter(live_page=page, page_version__gt=since)
+        .exclude(status=Update.Status.PUBLISHED)
+        .values_list("pk", flat=True)[: settings.PAGE_SIZE + 1]
+    )
+    updates = list(
+        updates_for_readers()
+        .filter(live_page=page, page_version__gt=since)
+        .order_by("-page_version")[: settings.PAGE_SIZE + 1]
+    )
+    # A fresh reader, one from the future (the page was restored from a backup), or one too far
+    # behind for a list of changes: give the latest updates to start again from.
+    if since == 0 or since > state["version"] or len(updates) + len(withdrawn) > settings.PAGE_SIZE:
+        updates, data["older_url"] = latest(page)
+        withdrawn = []
+        data["reset"] = since != 0
+    data["updates"] = [render_update(update, page) for update in updates]
+    data["withdrawn"] = withdrawn
+    if state["key_points_version"] > since or "older_url" in data:
+        data["key_points_html"] = render_to_string(
+            "liveblogs/_key_points.html", {"key_points": page.key_points.all()}
+        )
+    return data
