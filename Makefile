@@ -16,15 +16,24 @@ $(VENV)/.test: $(VENV)/.site
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[site,test]"
 	touch $@
 
+# axe-core for the browser tests' accessibility checks, exactly as package-lock.json pins it.
+# Without npm, or if the install fails, those checks skip with a reason (on CI they fail instead).
+NPM := $(shell command -v npm 2>/dev/null)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error && touch $@ \
+		|| echo "npm ci failed: the axe-core accessibility checks will skip"
+
 run: $(VENV)/.site
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py demo
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # pytest exits 5 when it collected nothing: say so plainly rather than fail without a reason.
-test: $(VENV)/.test
+test: $(VENV)/.test $(if $(NPM),node_modules/.installed)
+	@test -n "$(NPM)" || echo "npm is not installed: the axe-core accessibility checks will skip"
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
 
 clean:
-	rm -rf $(VENV) db.sqlite3 build dist *.egg-info
+	rm -rf $(VENV) db.sqlite3 build dist *.egg-info node_modules
