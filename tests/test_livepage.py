@@ -290,3 +290,13 @@ def test_listings_are_public_and_cookie_free(client, editor, path):
     assert response.status_code == 200
     assert "public" in response["Cache-Control"] and "max-age=30" in response["Cache-Control"]
     assert not response.cookies and "Cookie" not in response.get("Vary", "")
+
+
+def test_an_update_shows_its_video(client, page):
+    video = make_video(title="Aerial view of the quay", duration=timedelta(seconds=75),
+                       poster=make_photo(alt_text="The quay from above"))
+    make_update(live_page=page, video=video)
+    html = get(client, "/live/harbour-flood/").content.decode()
+    stream = html[html.index('class="updates"'):]
+    assert "Aerial view of the quay" in stream and "Duration 1:15" in stream
+    assert 'alt="The quay from above"' in stream and 'href="https://video.example.org/embed/123"' in stream
