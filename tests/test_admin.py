@@ -251,3 +251,23 @@ def test_autocomplete_answers_for_authors(editor_client):
     )
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["Ana Ruiz"]
+
+
+def test_a_reporter_with_admin_access_sees_only_their_desk(client, reporter_user):
+    reporter_user.is_staff = True
+    reporter_user.save()
+    mine = make_page(title="On my desk", desk=[reporter_user.reporter])
+    other = make_page(title="Not my desk")
+    make_update(live_page=mine, headline="Mine")
+    make_update(live_page=other, headline="Theirs")
+    client.force_login(reporter_user)
+    response = client.get(admin_url(Update, "changelist"))
+    assert [u.headline for u in response.context["cl"].result_list] == ["Mine"]
+    assert client.get(admin_url(Update, "change", Update.objects.get(headline="Theirs").pk)).status_code == 302
+    pages = client.get(admin_url(LivePage, "changelist"))
+    assert [p.title for p in pages.context["cl"].result_list] == ["On my desk"]
+    add_form = client.get(admin_url(Update, "add")).context["adminform"].form
+    assert list(add_form.fields["live_page"].queryset) == [mine]
+    action_form = client.get(admin_url(Update, "changelist")).context["action_form"]
+    actions = [name for name, _ in action_form.fields["action"].choices]
+    assert "publish" not in actions and "withdraw" not in actions  # that needs an editor
