@@ -6,7 +6,11 @@ answers an unchanged page from the cached page state (``caching.page_state``) wi
 body, and a changed one with a fixed number of queries however long the page is.
 """
 
-from django.http import JsonResponse
+import json
+
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_GET
@@ -50,8 +54,8 @@ def changes(request, slug):
         return JsonResponse({"error": "No live page has that address."}, status=404)
 
     etag = f'"{state["pk"]}-{state["version"]}-{since}"'
-    response = get_conditional_response(request, etag=etag) or JsonResponse(
-        changes_since(state, since)
+    response = get_conditional_response(request, etag=etag) or HttpResponse(
+        answer(state, since), content_type="application/json"
     )
     response["ETag"] = etag
     live = state["status"] == LivePage.Status.LIVE
@@ -62,6 +66,19 @@ def changes(request, slug):
         stale_while_revalidate=30 if live else 86400,
     )
     return response
+
+
+def answer(state, since):
+    """The JSON for readers at ``since``. Every reader at one version asks the same question, so
+    the answer is made once per version and ``since`` and kept in the shared cache."""
+    if since == state["version"]:
+        return json.dumps(changes_since(state, since), cls=DjangoJSONEncoder)  # no query to save
+    key = f"liveblogs:changes:{state['pk']}:{state['version']}:{since}"
+    body = cache.get(key)
+    if body is None:
+        body = json.dumps(changes_since(state, since), cls=DjangoJSONEncoder)
+        cache.set(key, body, settings.CHANGES_CACHE_SECONDS)
+    return body
 
 
 def changes_since(state, since):
@@ -78,14 +95,17 @@ def changes_since(state, since):
         return data
     # Enough of the page to render its updates, without loading the page row again.
     page = LivePage(pk=state["pk"], slug=state["slug"], time_zone=state["time_zone"])
+    # Changes up to the state's version only: the answer then depends on nothing but the version
+    # and ``since``, which is what makes it safe to keep.
+    changed = {"page_version__gt": since, "page_version__lte": state["version"]}
     withdrawn = list(
-        Update.objects.filter(live_page=page, page_version__gt=since)
+        Update.objects.filter(live_page=page, **changed)
         .exclude(status=Update.Status.PUBLISHED)
         .values_list("pk", flat=True)[: settings.PAGE_SIZE + 1]
     )
     updates = list(
         updates_for_readers()
-        .filter(live_page=page, page_version__gt=since)
+        .filter(live_page=page, **changed)
         .order_by("-page_version")[: settings.PAGE_SIZE + 1]
     )
     # A fresh reader, one from the future (the page was restored from a backup), or one too far

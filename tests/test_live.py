@@ -248,3 +248,15 @@ def test_ending_the_page_and_changing_lead_media_reach_readers(client, page):
     assert poll(client, page, since).json()["version"] > since
     page.end()
     assert poll(client, page, since).json()["status"] == "ended"
+
+
+def test_the_answer_for_a_version_is_made_once_for_every_reader(client, page, django_assert_num_queries):
+    make_update(live_page=page)
+    since = version_of(page)
+    make_update(live_page=page, headline="News")
+    first = poll(client, page, since)
+    with django_assert_num_queries(0):  # the next reader: page state and answer from the cache
+        second = poll(client, page, since)
+    assert second.content == first.content and "News" in second.content.decode()
+    make_update(live_page=page, headline="More news")
+    assert "More news" in poll(client, page, since).content.decode()  # a new version, a new answer
