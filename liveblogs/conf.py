@@ -22,6 +22,18 @@ DEFAULTS = {
     # Seconds a page's version may be served from the shared cache. Changes drop the entry as
     # they commit; this bounds staleness where the cache is per process (no REDIS_URL).
     "STATE_CACHE_SECONDS": 5,
+    # Seconds an answer of changes.json is kept in the shared cache (it is keyed by version).
+    "CHANGES_CACHE_SECONDS": 60,
+    # Photo uploads: the largest file in bytes, and the most pixels (width × height). Pillow
+    # refuses images over twice its own MAX_IMAGE_PIXELS (about 179 million) whatever this says.
+    "MAX_UPLOAD_BYTES": 25 * 1024 * 1024,
+    "MAX_PIXELS": 100_000_000,
+    # Widths of the renditions readers are served. A photo gets those narrower than itself, and
+    # its own width when it is no wider than the widest: never upscaled.
+    "RENDITION_WIDTHS": (320, 640, 960, 1280, 1920),
+    # Their formats, served in the order AVIF, WebP, JPEG. JPEG, the fallback, is always made;
+    # "avif" is made only where Pillow can write it (see README, "Photos").
+    "RENDITION_FORMATS": ("webp", "jpeg"),
 }
 
 
