@@ -62,7 +62,7 @@ def test_production_database_requires_a_secret_key(load):
 
 def test_redis_url_selects_the_shared_cache(load):
     cache = load(REDIS_URL="redis://cache:6379/2")["CACHES"]["default"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "newsroom.cache.RedisCache"  # Django's, reusing its client
     assert cache["LOCATION"] == "redis://cache:6379/2"
 
 
@@ -84,3 +84,19 @@ def test_static_files_are_hashed_and_compressed_in_production(load):
     assert load(DJANGO_DEBUG="1")["STORAGES"]["staticfiles"]["BACKEND"].endswith(
         "StaticFilesStorage"
     )
+
+
+def test_the_redis_cache_reuses_one_client_and_works():
+    import socket
+
+    from newsroom.cache import RedisCache
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    cache = RedisCache("redis://127.0.0.1:6379/15", {})
+    assert cache._cache.get_client() is cache._cache.get_client()
+    cache.set("liveblogs-test", {"version": 3})
+    assert cache.get("liveblogs-test") == {"version": 3}
+    cache.delete("liveblogs-test")
