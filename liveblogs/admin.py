@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .forms import PhotoForm
 from .models import (
     Callout,
     KeyPoint,
@@ -27,11 +29,12 @@ from .models import (
 
 
 def thumbnail(photo, size=60):
+    """The photo's smallest rendition, cropped square."""
     if not photo or not photo.image:
         return ""
     return format_html(
         '<img src="{}" alt="{}" style="width:{}px;height:{}px;object-fit:cover;border-radius:3px">',
-        photo.image.url,
+        photo.thumbnail_url,
         photo.alt_text,
         size,
         size,
@@ -155,8 +158,31 @@ class UpdateAuthorInline(admin.TabularInline):
     verbose_name_plural = _("bylines, in order")
 
 
+class UpdatePhotoFormSet(BaseInlineFormSet):
+    """An update saved as published may show no photo that lacks alt text or a credit.
+
+    The photos are saved after the update itself, so ``Update.publish()`` cannot see them when the
+    change form publishes: the check happens here, before anything is saved.
+    """
+
+    def clean(self):
+        super().clean()
+        if self.instance.status != Update.Status.PUBLISHED:
+            return
+        problems = [
+            problem
+            for form in self.forms
+            if not (self.can_delete and self._should_delete_form(form))
+            and (photo := form.cleaned_data.get("photo")) is not None
+            and (problem := photo.publishing_problem())
+        ]
+        if problems:
+            raise ValidationError(problems)
+
+
 class UpdatePhotoInline(admin.TabularInline):
     model = UpdatePhoto
+    formset = UpdatePhotoFormSet
     extra = 1
     autocomplete_fields = ["photo"]
     fields = ["position", "photo", "preview", "caption", "credit", "alt_text"]
@@ -349,6 +375,7 @@ class UpdateAdmin(DeskScopedAdmin):
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
+    form = PhotoForm
     list_display = ["preview", "caption", "credit", "has_alt_text", "size", "uploaded_by", "created_at"]
     list_display_links = ["preview", "caption"]
     search_fields = ["caption", "credit", "alt_text"]
@@ -371,7 +398,9 @@ class PhotoAdmin(admin.ModelAdmin):
         if not photo.pk:
             return ""
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:480px;height:auto">', photo.image.url, photo.alt_text
+            '<img src="{}" alt="{}" style="max-width:480px;height:auto">',
+            photo.picture.jpeg_url(960),
+            photo.alt_text,
         )
 
     @admin.display(description=_("alt text"), boolean=True)

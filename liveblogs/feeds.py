@@ -127,7 +127,7 @@ class LivePageFeed(Feed):
         return format_html(
             '{}<figure><img src="{}" alt="{}">{}</figure>',
             body,
-            update.live_page.absolute_url(photo.image.url),
+            update.live_page.absolute_url(photo.jpeg_url),
             photo.alt_text,
             format_html("<figcaption>{}</figcaption>", caption) if caption else "",
         )

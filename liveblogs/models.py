@@ -16,12 +16,15 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from . import images
 from .sanitize import clean_html
 
 
@@ -35,8 +38,11 @@ def default_time_zone():
 
 
 def photo_upload_to(instance, filename):
-    """Name stored photos ourselves: nothing of the client's file name reaches storage but the type."""
-    suffix = PurePath(filename).suffix.lower()[:5] if filename else ""
+    """Name stored photos ourselves: nothing of the client's file name reaches storage. The suffix
+    is the one ``Photo.ingest`` chose from the decoded format."""
+    suffix = PurePath(filename).suffix.lower() if filename else ""
+    if suffix not in {".jpg", ".png", ".webp"}:
+        suffix = ".jpg"
     return f"photos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
@@ -78,9 +84,16 @@ class Photo(models.Model):
     image = models.ImageField(
         _("image"), upload_to=photo_upload_to, width_field="width", height_field="height"
     )
-    caption = models.TextField(_("caption"), blank=True)
+    caption = models.TextField(
+        _("caption"), blank=True,
+        help_text=_("Left blank, it is filled from the caption embedded in the file, if any."),
+    )
     credit = models.CharField(
-        _("credit"), max_length=200, blank=True, help_text=_("Who took it, e.g. “Jane Doe/Agency”.")
+        _("credit"), max_length=200, blank=True,
+        help_text=_(
+            "Who took it, e.g. “Jane Doe/Agency”. Left blank, it is filled from the byline and "
+            "credit embedded in the file, if any."
+        ),
     )
     alt_text = models.CharField(
         _("alt text"),
@@ -90,6 +103,10 @@ class Photo(models.Model):
     )
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
+    renditions = models.JSONField(
+        _("renditions"), default=list, blank=True, editable=False,
+        help_text=_("The widths and formats made for readers: width, height, format, stored name."),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -109,11 +126,78 @@ class Photo(models.Model):
         return (self.caption or self.alt_text or PurePath(self.image.name).name)[:80]
 
     def save(self, *args, **kwargs):
+        if self.image and not self.image._committed:
+            # A new or replaced file: checked, cleaned and rendered before the row is written.
+            self.ingest()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"], "image", "width", "height", "renditions", "caption",
+                    "credit",
+                }
         with transaction.atomic():
             super().save(*args, **kwargs)
             # Captions and credits show wherever the photo does.
             Update.objects.filter(photos=self).touch()
             LivePage.objects.filter(Q(lead_photo=self) | Q(lead_video__poster=self)).bump_version()
+
+    def ingest(self):
+        """Check the new image, store it cleaned, make its renditions, and fill in a blank caption
+        or credit from what the agency embedded. Raises ``ValidationError`` for a file that is not
+        a photo we take, before anything is stored."""
+        upload = images.inspect_upload(self.image.file)
+        if not self.caption.strip():
+            self.caption = upload.embedded.caption
+        if not self.credit.strip():
+            credit = upload.embedded.suggested_credit()
+            self.credit = credit[: self._meta.get_field("credit").max_length]
+        master = images.clean_master(upload)
+        # The name only gives the type; ``photo_upload_to`` makes the rest.
+        self.image.save(f"photo.{master.extension}", ContentFile(master.data), save=False)
+        self.width, self.height = master.width, master.height
+        self.__dict__.pop("picture", None)
+        try:
+            self.renditions = images.store_renditions(
+                self.image.storage,
+                self.image.name,
+                images.make_renditions(master.data, images.rendition_specs(master.width)),
+            )
+        except Exception:
+            self.image.storage.delete(self.image.name)
+            raise
+
+    def make_renditions(self):
+        """Make the renditions the settings ask for that this photo lacks (photos stored before
+        renditions existed, or after the widths or formats changed). Returns how many were made."""
+        if not self.image or not self.width:
+            return 0
+        have = {(r["width"], r["format"]) for r in self.renditions}
+        missing = [spec for spec in images.rendition_specs(self.width) if spec not in have]
+        if not missing:
+            return 0
+        with self.image.open("rb") as file:
+            data = file.read()
+        made = images.store_renditions(
+            self.image.storage, self.image.name, images.make_renditions(data, missing)
+        )
+        self.renditions = sorted([*self.renditions, *made], key=lambda r: (r["format"], r["width"]))
+        self.__dict__.pop("picture", None)
+        self.save(update_fields=["renditions"])
+        return len(made)
+
+    @cached_property
+    def picture(self):
+        """The ``srcset`` and sizes of this photo's renditions, for ``_picture.html``."""
+        return images.Picture(self)
+
+    @property
+    def jpeg_url(self):
+        """One JPEG, at most 1,280 pixels wide, for feeds, structured data and share cards."""
+        return self.picture.jpeg_url(1280)
+
+    @property
+    def thumbnail_url(self):
+        """The smallest rendition, for the editors' lists."""
+        return self.picture.thumbnail_url
 
     def missing_for_publishing(self):
         """The words this photo still lacks before an update showing it may go out."""
@@ -123,6 +207,14 @@ class Photo(models.Model):
         if not self.credit.strip():
             missing.append(_("credit"))
         return missing
+
+    def publishing_problem(self):
+        """Why an update showing this photo may not be published yet, naming the photo; or None."""
+        if missing := self.missing_for_publishing():
+            return _("Photo “%(photo)s” needs %(missing)s before this update can be published.") % {
+                "photo": self, "missing": " and ".join(str(m) for m in missing)
+            }
+        return None
 
 
 class Reporter(models.Model):
@@ -676,11 +768,7 @@ class Update(models.Model):
         ]
 
     def check_publishable(self):
-        problems = [
-            _("Photo “%(photo)s” needs %(missing)s before this update can be published.")
-            % {"photo": photo, "missing": " and ".join(str(m) for m in missing)}
-            for photo, missing in self.photos_missing_words()
-        ]
+        problems = [photo.publishing_problem() for photo, _missing in self.photos_missing_words()]
         if problems:
             raise ValidationError(problems)
 

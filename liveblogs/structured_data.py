@@ -31,7 +31,7 @@ def blog_posting(request, page, update):
         "url": request.build_absolute_uri(f"{page.get_absolute_url()}#update-{update.pk}"),
         "author": [person(request, byline.reporter) for byline in update.bylines.all()],
         "articleBody": strip_tags(update.body),
-        **({"image": request.build_absolute_uri(photos[0].image.url)} if photos else {}),
+        **({"image": request.build_absolute_uri(photos[0].jpeg_url)} if photos else {}),
     }
 
 
@@ -54,7 +54,7 @@ def live_blog_posting(request, page, updates):
     if page.is_recap and page.coverage_end:
         data["coverageEndTime"] = page.coverage_end
     if image:
-        data["image"] = request.build_absolute_uri(image.image.url)
+        data["image"] = request.build_absolute_uri(image.jpeg_url)
     return data
 
 
@@ -66,6 +66,6 @@ def share_tags(request, *, title, description, url, image=None):
         "url": url,
     }
     if image:
-        tags["image"] = request.build_absolute_uri(image.image.url)
+        tags["image"] = request.build_absolute_uri(image.jpeg_url)
         tags["image_alt"] = image.alt_text
     return tags

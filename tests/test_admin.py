@@ -1,8 +1,13 @@
 """The editors' desk in the Django admin, as an editor (staff, in Editors, not superuser) uses it."""
 
+import io
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from liveblogs.models import (
     Callout,
@@ -93,7 +98,7 @@ def test_update_list_shows_bylines_thumbnails_and_the_approval_queue(editor_clie
     html = response.content.decode()
     assert "Ana Ruiz" in html
     assert "Bridge shut" in html and "From the field" in html
-    assert '<img src="/media/photos/' in html
+    assert re.search(r'<img src="/media/photos/\S+_\d+w\.(webp|jpg)"', html)  # a rendition
     assert "Submitted for approval (1)" in html
 
 
@@ -223,6 +228,61 @@ def test_editing_an_update_in_the_admin_keeps_a_revision_and_moves_the_version(e
     assert LivePage.objects.get(pk=page.pk).version > before
 
 
+def update_form_data(update, **changes):
+    """The update change form as the admin posts it, with the photos inline given as ``photos``."""
+    photos = changes.pop("photos", [])
+    data = {
+        "live_page": update.live_page_id, "headline": update.headline, "body": update.body,
+        "video": "", "status": update.status, "published_at_0": "2026-11-20",
+        "published_at_1": "10:00:00", "correction_note": "", "corrected_at_0": "",
+        "corrected_at_1": "",
+        "bylines-TOTAL_FORMS": 0, "bylines-INITIAL_FORMS": 0,
+        "update_photos-TOTAL_FORMS": len(photos), "update_photos-INITIAL_FORMS": 0,
+        "revisions-TOTAL_FORMS": 0, "revisions-INITIAL_FORMS": 0,
+        **changes,
+    }
+    for n, photo in enumerate(photos):
+        data |= {f"update_photos-{n}-photo": photo.pk, f"update_photos-{n}-position": n}
+    return data
+
+
+@pytest.mark.parametrize("missing", ["alt_text", "credit"])
+def test_the_change_form_will_not_publish_photos_lacking_alt_text_or_credit(editor_client, missing):
+    ready = make_photo(caption="Quay at dawn")
+    lacking = make_photo(caption="Sandbags on Pier Road", **{missing: ""})
+    update = make_update(status=Update.Status.DRAFT)
+    response = editor_client.post(
+        admin_url(Update, "change", update.pk),
+        update_form_data(update, status="published", photos=[ready, lacking]),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    words = {"alt_text": "alt text", "credit": "credit"}[missing]
+    assert f"Photo “Sandbags on Pier Road” needs {words} before this update can be" in html
+    assert "Quay at dawn” needs" not in html
+    update.refresh_from_db()
+    assert update.status == Update.Status.DRAFT and not update.photos.exists()
+
+
+def test_the_change_form_publishes_photos_that_have_their_words(editor_client):
+    photo = make_photo(caption="Quay at dawn")
+    update = make_update(status=Update.Status.DRAFT)
+    response = editor_client.post(
+        admin_url(Update, "change", update.pk),
+        update_form_data(update, status="published", photos=[photo]),
+    )
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.status == Update.Status.PUBLISHED and list(update.photos.all()) == [photo]
+    # A draft may show a photo still waiting for its words.
+    draft = make_update(status=Update.Status.DRAFT)
+    response = editor_client.post(
+        admin_url(Update, "change", draft.pk),
+        update_form_data(draft, photos=[make_photo(alt_text="")]),
+    )
+    assert response.status_code == 302
+
+
 def test_key_points_are_edited_inline_on_the_page(editor_client):
     page = make_page(title="Harbour flood", slug="harbour-flood")
     response = editor_client.get(admin_url(LivePage, "change", page.pk))
@@ -240,7 +300,38 @@ def test_photo_admin_previews_and_searches_credit(editor_client):
     make_photo(caption="Hill", credit="Ana Ruiz/Harbour Daily")
     response = editor_client.get(admin_url(Photo, "changelist"), {"q": "marsh"})
     assert [p.caption for p in response.context["cl"].result_list] == ["Quay"]
-    assert '<img src="/media/photos/' in response.content.decode()
+    assert re.search(r'<img src="/media/photos/\S+_\d+w\.(webp|jpg)"', response.content.decode())
+
+
+def test_photo_admin_refuses_what_is_not_a_photo_in_plain_words(editor_client, media_root):
+    response = editor_client.post(
+        admin_url(Photo, "add"),
+        {"image": SimpleUploadedFile("scan.jpg", b"%PDF-1.7\n%%EOF\n", content_type="image/jpeg"),
+         "caption": "Quay", "credit": "Lee Marsh/Wire", "alt_text": "A quay"},
+    )
+    assert response.status_code == 200
+    assert "This file is a PDF, not a photo." in response.content.decode()
+    assert not Photo.objects.exists()
+    assert not any(p.is_file() for p in media_root.rglob("*"))
+
+
+def test_photo_admin_uploads_a_photo_with_its_renditions(editor_client, editor):
+    buffer = io.BytesIO()
+    Image.new("RGB", (1000, 750), (30, 90, 160)).save(buffer, "JPEG")
+    response = editor_client.post(
+        admin_url(Photo, "add"),
+        {"image": SimpleUploadedFile("IMG_0042.JPG", buffer.getvalue(), content_type="image/jpeg"),
+         "caption": "Quay", "credit": "Lee Marsh/Wire", "alt_text": "A quay"},
+    )
+    assert response.status_code == 302
+    photo = Photo.objects.get()
+    assert photo.uploaded_by == editor and (photo.width, photo.height) == (1000, 750)
+    assert {r["width"] for r in photo.renditions} == {320, 640, 960, 1000}
+    html = editor_client.get(admin_url(Photo, "change", photo.pk)).content.decode()
+    assert f'<img src="{photo.picture.jpeg_url(960)}" alt="A quay"' in html
+    html = editor_client.get(admin_url(Photo, "changelist")).content.decode()
+    assert f'<img src="{photo.thumbnail_url}" alt="A quay"' in html
+    assert "_320w." in photo.thumbnail_url
 
 
 def test_autocomplete_answers_for_authors(editor_client):

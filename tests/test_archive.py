@@ -367,7 +367,8 @@ def test_card_shows_what_a_reader_needs(client):
     assert 'Since <time datetime="2029-03-20">March 20, 2029</time>' in html
     assert "The river is expected to crest tonight." in html
     assert "2 updates" in html and "4 updates" not in html
-    assert f'src="{photo.image.url}" alt="Sandbags along Quay Street" width="64" height="48"' in html
+    assert f'src="{photo.jpeg_url}" srcset="{photo.jpeg_url} 64w"' in html
+    assert 'alt="Sandbags along Quay Street" width="64" height="48" loading="lazy"' in html
 
 
 def test_recap_card_shows_coverage_dates_and_the_video_poster(client):
@@ -380,7 +381,7 @@ def test_recap_card_shows_coverage_dates_and_the_video_poster(client):
     assert '<span class="badge badge-recap">Recap</span>' in html
     assert '<time datetime="2029-03-01">March 1, 2029</time> – <time datetime="2029-03-03">March 3, 2029</time>' in html
     assert '<time datetime="2029-03-10">March 10, 2029</time>\n' in html  # one day, once
-    assert f'src="{poster.image.url}" alt="Aerial view of the flooded valley"' in html
+    assert f'src="{poster.jpeg_url}"' in html and 'alt="Aerial view of the flooded valley"' in html
     assert "0 updates" in html
 
 
@@ -461,7 +462,8 @@ def test_reporter_page(client):
     make_update(live_page=page, headline="By someone else")
     response = client.get("/reporters/ana-ruiz/")
     html = response.content.decode()
-    assert f'src="{headshot.image.url}" alt="Ana Ruiz, smiling"' in html
+    assert f'src="{headshot.jpeg_url}"' in html
+    assert 'alt="Ana Ruiz, smiling" width="120" height="120"' in html
     assert "<h1>Ana Ruiz</h1>" in html and "Senior writer" in html
     assert "Covers the coast and its weather." in html
     assert f'href="/live/river-flood/updates/{newer.pk}/">Bridge shut</a>' in html

@@ -777,6 +777,9 @@ class Demo:
                 uploaded_by=self.editor,
             )
             photo.save()
+        elif not photo.renditions:
+            # Stored before photos had renditions: make them now, from the stored file.
+            photo.make_renditions()
         return photo
 
     # Pages --------------------------------------------------------------------------------------
