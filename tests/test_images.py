@@ -641,3 +641,24 @@ def test_a_jpeg_with_stray_bytes_between_segments_is_still_stored_clean(storage)
     stored = read(storage, photo.image.name)
     assert b"SN-4471-XK" not in stored
     assert Image.open(io.BytesIO(stored)).size == (320, 240)
+
+
+@pytest.mark.django_db
+def test_make_renditions_command_fills_in_what_photos_lack():
+    import io as _io
+
+    from django.core.management import call_command
+
+    from liveblogs.models import Photo
+
+    from .factories import make_photo
+
+    photo = make_photo()
+    Photo.objects.filter(pk=photo.pk).update(renditions=[])  # as stored before renditions existed
+    out = _io.StringIO()
+    call_command("make_renditions", stdout=out)
+    photo.refresh_from_db()
+    assert photo.renditions and f"Made {len(photo.renditions)} renditions for 1 photos." in out.getvalue()
+    out = _io.StringIO()
+    call_command("make_renditions", stdout=out)
+    assert "Made 0 renditions for 0 photos." in out.getvalue()
