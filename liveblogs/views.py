@@ -145,6 +145,7 @@ def livepage_detail(request, slug):
             "pinned": pinned,
             "updates": shown,
             "next_cursor": shown[-1].cursor if more else None,
+            "poll_interval": settings.POLL_INTERVAL,
             "callout": callout if callout and callout.is_accepting else None,
             "ask_url": ask_url(page) if page.is_live else None,
             "structured_data": live_blog_posting(request, page, [*pinned, *shown]),

@@ -300,3 +300,12 @@ def test_an_update_shows_its_video(client, page):
     stream = html[html.index('class="updates"'):]
     assert "Aerial view of the quay" in stream and "Duration 1:15" in stream
     assert 'alt="The quay from above"' in stream and 'href="https://video.example.org/embed/123"' in stream
+
+
+def test_the_page_tells_its_script_where_and_how_often_to_poll(client, page, settings):
+    settings.LIVEBLOGS_POLL_INTERVAL = 7
+    html = get(client, "/live/harbour-flood/").content.decode()
+    assert 'data-changes-url="/live/harbour-flood/changes.json"' in html
+    assert 'data-poll-interval="7"' in html
+    page.end()
+    assert "data-changes-url" not in get(client, "/live/harbour-flood/").content.decode()
