@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .caching import page_state
 from .conf import settings
@@ -41,7 +41,7 @@ def latest(page):
     return [*pinned, *shown], (f"{page.get_absolute_url()}?before={shown[-1].cursor}" if older else None)
 
 
-@require_GET
+@require_safe
 def changes(request, slug):
     """What changed on a live page after version ``since``: updates to show or replace, ids to
     remove, and The Latest when it changed. JSON; cacheable by anyone."""

@@ -5,7 +5,7 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .caching import listing_cache, reader_cache
 from .conf import settings
@@ -44,7 +44,7 @@ def public_pages():
     )
 
 
-@require_GET
+@require_safe
 @listing_cache
 def home(request):
     """What is live now, then the six latest recaps, with a way into the archive."""
@@ -59,7 +59,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 @listing_cache
 def livepage_list(request):
     """The archive: live pages and recaps, newest first (best match first when searching),
@@ -99,7 +99,7 @@ def ask_url(page):
         return None
 
 
-@require_GET
+@require_safe
 @reader_cache
 def livepage_detail(request, slug):
     """The live page: The Latest, key events, then updates, pinned first and newest first.
@@ -160,7 +160,7 @@ def livepage_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 @reader_cache
 def update_detail(request, slug, pk):
     """One update on its own page, to share, with the way back to its place on the live page."""
@@ -199,7 +199,7 @@ def update_detail(request, slug, pk):
     )
 
 
-@require_GET
+@require_safe
 @listing_cache
 def series_detail(request, slug):
     """A series and its newest live pages and recaps; the archive, filtered to it, has the rest."""
@@ -217,7 +217,7 @@ def series_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 @listing_cache
 def reporter_detail(request, slug):
     """An active reporter's profile and their 20 latest published updates on public pages:

@@ -309,3 +309,10 @@ def test_the_page_tells_its_script_where_and_how_often_to_poll(client, page, set
     assert 'data-poll-interval="7"' in html
     page.end()
     assert "data-changes-url" not in get(client, "/live/harbour-flood/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/live/", "/live/harbour-flood/", "/live/harbour-flood/changes.json?since=0"])
+def test_reader_pages_answer_head_as_caches_and_link_checkers_ask(client, page, path):
+    response = client.head(path)
+    assert response.status_code == 200 and response.content == b""
+    assert client.post(path).status_code == 405
