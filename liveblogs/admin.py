@@ -284,8 +284,18 @@ class UpdateAdmin(DeskScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.has_perm("liveblogs.publish_update"):
-            fields.append("status")
+            # What readers see of placement and timing is the desk's call.
+            fields += ["status", "published_at", "pinned", "key_event"]
+        if obj is not None:
+            # Moving an update between pages would leave it on the old page's readers' screens.
+            fields.append("live_page")
         return fields
+
+    def has_change_permission(self, request, obj=None):
+        # Without the publish permission, what readers already see (or saw) is read-only.
+        if obj is not None and obj.status in (Update.Status.PUBLISHED, Update.Status.WITHDRAWN):
+            return request.user.has_perm("liveblogs.publish_update")
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if obj.status == Update.Status.PUBLISHED and "status" in form.changed_data:
@@ -361,11 +371,11 @@ class UpdateAdmin(DeskScopedAdmin):
         lambda n: ngettext("%d update unpinned.", "%d updates unpinned.", n) % n,
     )
     mark_key_event = flag_action(
-        "key_event", True, _("Mark as key event"), ["change"],
+        "key_event", True, _("Mark as key event"), ["publish"],
         lambda n: ngettext("%d update marked as a key event.", "%d updates marked as key events.", n) % n,
     )
     unmark_key_event = flag_action(
-        "key_event", False, _("Unmark key event"), ["change"],
+        "key_event", False, _("Unmark key event"), ["publish"],
         lambda n: ngettext("%d key event unmarked.", "%d key events unmarked.", n) % n,
     )
 
@@ -383,6 +393,13 @@ class PhotoAdmin(admin.ModelAdmin):
     fields = ["image", "large_preview", "caption", "credit", "alt_text", "size", "uploaded_by"]
     readonly_fields = ["large_preview", "size", "uploaded_by"]
     list_select_related = ["uploaded_by"]
+
+    def get_queryset(self, request):
+        # A photo can show on any page; only editors may change those they did not upload.
+        queryset = super().get_queryset(request)
+        if request.user.has_perm("liveblogs.change_livepage"):
+            return queryset
+        return queryset.filter(uploaded_by=request.user)
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -65,7 +65,9 @@ class LivePageFilter(django_filters.FilterSet):
     )
     series = django_filters.ModelChoiceFilter(
         label=_("Series"),
-        queryset=Series.objects.order_by("name"),
+        queryset=Series.objects.filter(
+            live_pages__status__in=[LivePage.Status.LIVE, LivePage.Status.ENDED]
+        ).distinct().order_by("name"),
         to_field_name="slug",
         empty_label=_("All series"),
         error_messages={"invalid_choice": _("We have no series called “%(value)s”.")},

@@ -46,7 +46,7 @@ def changes(request, slug):
     """What changed on a live page after version ``since``: updates to show or replace, ids to
     remove, and The Latest when it changed. JSON; cacheable by anyone."""
     since = request.GET.get("since", "")
-    if not since.isdigit():
+    if not (since.isascii() and since.isdigit() and len(since) <= 18):
         return JsonResponse({"error": "“since” must be a page version: a whole number."}, status=400)
     since = int(since)
     state = page_state(request, slug)
@@ -73,7 +73,9 @@ def answer(state, since):
     the answer is made once per version and ``since`` and kept in the shared cache."""
     if since == state["version"]:
         return json.dumps(changes_since(state, since), cls=DjangoJSONEncoder)  # no query to save
-    key = f"liveblogs:changes:{state['pk']}:{state['version']}:{since}"
+    # Every version from the future gets the same answer (start again): one entry for them all.
+    asked = "ahead" if since > state["version"] else since
+    key = f"liveblogs:changes:{state['pk']}:{state['version']}:{asked}"
     body = cache.get(key)
     if body is None:
         body = json.dumps(changes_since(state, since), cls=DjangoJSONEncoder)

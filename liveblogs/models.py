@@ -348,9 +348,11 @@ class LivePageQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         with transaction.atomic(using=self.db):
+            # The pages chosen now: after the update the filter may match others, or none.
+            page_ids = list(self.values_list("pk", flat=True))
             count = super().update(**kwargs)
             if "version" not in kwargs:
-                self.bump_version()
+                LivePage.objects.filter(pk__in=page_ids).bump_version()
         return count
 
 
@@ -599,7 +601,8 @@ class UpdateQuerySet(models.QuerySet):
 
     def stamp_versions(self):
         """Move each page's version once and stamp these updates with it."""
-        for page_id in set(self.values_list("live_page_id", flat=True)):
+        # In page order, so concurrent changes lock page rows in the same order (no deadlock).
+        for page_id in sorted(set(self.values_list("live_page_id", flat=True))):
             version = LivePage.objects.next_version(page_id)
             models.QuerySet.update(self.filter(live_page_id=page_id), page_version=version)
 
@@ -748,10 +751,6 @@ class Update(models.Model):
         return reverse(
             "liveblogs:update", kwargs={"slug": self.live_page.slug, "pk": self.pk}
         )
-
-    @property
-    def is_published(self):
-        return self.status == self.Status.PUBLISHED
 
     @property
     def cursor(self):

@@ -1,9 +1,16 @@
 """What search engines and social sites read of a live page: schema.org JSON-LD and share tags."""
 
+from html import unescape
+
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from .conf import settings
+
+
+def plain_text(html):
+    """Text of sanitised HTML, with entities decoded: templates and JSON escape it themselves."""
+    return unescape(strip_tags(html))
 
 
 def first_image(page):
@@ -30,7 +37,7 @@ def blog_posting(request, page, update):
         "dateModified": update.edited_at,
         "url": request.build_absolute_uri(f"{page.get_absolute_url()}#update-{update.pk}"),
         "author": [person(request, byline.reporter) for byline in update.bylines.all()],
-        "articleBody": strip_tags(update.body),
+        "articleBody": plain_text(update.body),
         **({"image": request.build_absolute_uri(photos[0].jpeg_url)} if photos else {}),
     }
 
@@ -62,7 +69,7 @@ def share_tags(request, *, title, description, url, image=None):
     """Open Graph and Twitter card values, one place for the page and the permalink."""
     tags = {
         "title": title,
-        "description": Truncator(strip_tags(description)).chars(200),
+        "description": Truncator(plain_text(description)).chars(200),
         "url": url,
     }
     if image:

@@ -3,6 +3,7 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
@@ -206,6 +207,9 @@ def series_detail(request, slug):
     series = get_object_or_404(Series, slug=slug)
     # One more than we show tells us whether to link to the rest, without counting.
     pages = list(public_pages().filter(series=series)[: settings.ARCHIVE_PAGE_SIZE + 1])
+    if not pages:
+        # A series whose pages are all drafts may be an embargoed story: it does not exist yet.
+        raise Http404("No public live pages in this series.")
     return render(
         request,
         "liveblogs/series_detail.html",

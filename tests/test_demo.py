@@ -208,7 +208,7 @@ def test_live_page_has_the_latest_lead_video_and_callout():
     }
     answered = submissions.get(status="answered")
     assert answered.answered_by.live_page == page
-    assert answered.answered_by.is_published
+    assert answered.answered_by.status == Update.Status.PUBLISHED
 
 
 @pytest.mark.django_db

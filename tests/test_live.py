@@ -260,3 +260,15 @@ def test_the_answer_for_a_version_is_made_once_for_every_reader(client, page, dj
     assert second.content == first.content and "News" in second.content.decode()
     make_update(live_page=page, headline="More news")
     assert "More news" in poll(client, page, since).content.decode()  # a new version, a new answer
+
+
+def test_unicode_digits_are_not_a_version(client, page):
+    assert poll(client, page, "²").status_code == 400
+    assert poll(client, page, "9" * 30).status_code == 400
+
+
+def test_every_version_from_the_future_shares_one_answer(client, page):
+    make_update(live_page=page)
+    ahead = version_of(page) + 1
+    assert poll(client, page, ahead).content == poll(client, page, ahead + 1000).content
+    assert cache.get(f"liveblogs:changes:{page.pk}:{version_of(page)}:ahead") is not None

@@ -316,3 +316,17 @@ def test_reader_pages_answer_head_as_caches_and_link_checkers_ask(client, page, 
     response = client.head(path)
     assert response.status_code == 200 and response.content == b""
     assert client.post(path).status_code == 405
+
+
+def test_share_text_is_escaped_once(client, page):
+    update = make_update(live_page=page, body="<p>Fish &amp; chips shop flooded</p>")
+    html = get(client, f"/live/harbour-flood/updates/{update.pk}/").content.decode()
+    assert '<meta property="og:description" content="Fish &amp; chips shop flooded">' in html
+    assert structured_data(html)["articleBody"] == "Fish & chips shop flooded"
+
+
+def test_a_series_with_only_draft_pages_does_not_exist_yet(client):
+    series = make_series(name="Embargoed series", slug="embargoed")
+    make_page(series=series, status=LivePage.Status.DRAFT)
+    assert get(client, "/series/embargoed/").status_code == 404
+    assert "Embargoed series" not in get(client, "/live/").content.decode()

@@ -213,3 +213,9 @@ def test_the_version_records_when_readers_last_saw_a_change(page):
     before = LivePage.objects.get(pk=page.pk).changed_at
     make_update(live_page=page)
     assert LivePage.objects.get(pk=page.pk).changed_at > before
+
+
+def test_bulk_status_changes_on_pages_move_their_versions(page):
+    before = version_of(page)
+    LivePage.objects.filter(status=LivePage.Status.LIVE).update(status=LivePage.Status.ENDED)
+    assert version_of(page) > before
