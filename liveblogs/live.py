@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from .caching import page_state
 from .conf import settings
 from .models import LivePage, Update
-from .views import updates_for_readers
+from .views import batch_of, updates_for_readers
 
 
 def render_update(update, page):
@@ -32,13 +32,10 @@ def render_update(update, page):
 
 
 def latest(page):
-    """The pinned update and the newest ones: what a reader starting afresh should see."""
-    updates = updates_for_readers().filter(live_page=page)
-    pinned = list(updates.filter(pinned=True))
-    newest = list(updates.filter(pinned=False).newest_first()[: settings.PAGE_SIZE + 1])
-    shown = newest[: settings.PAGE_SIZE]
-    older = len(newest) > settings.PAGE_SIZE
-    return [*pinned, *shown], (f"{page.get_absolute_url()}?before={shown[-1].cursor}" if older else None)
+    """The pinned update and the newest ones, as the page shows them to a reader arriving now,
+    with the "Show older updates" address when there are more."""
+    pinned, shown, cursor = batch_of(updates_for_readers().filter(live_page=page))
+    return [*pinned, *shown], (f"{page.get_absolute_url()}?before={cursor}" if cursor else None)
 
 
 @require_safe

@@ -23,6 +23,17 @@ def updates_for_readers():
     )
 
 
+def batch_of(updates, before=None):
+    """One batch of a live page's stream: the pinned update (it leads the first batch and is left
+    out of the stream below it), the next updates newest first, and the cursor for older ones."""
+    pinned = [] if before else list(updates.filter(pinned=True))
+    batch = list(
+        updates.filter(pinned=False).newest_first().older_than(before)[: settings.PAGE_SIZE + 1]
+    )
+    shown = batch[: settings.PAGE_SIZE]
+    return pinned, shown, shown[-1].cursor if len(batch) > settings.PAGE_SIZE else None
+
+
 def public_pages():
     """Live pages and recaps, newest first, with what ``_page_card.html`` shows: one query."""
     return (
@@ -116,12 +127,7 @@ def livepage_detail(request, slug):
     updates = updates_for_readers().filter(live_page=page)
     if key_only:
         updates = updates.filter(key_event=True)
-    # The pinned update leads the first batch and is left out of the stream below it.
-    pinned = [] if before else list(updates.filter(pinned=True))
-    batch = list(
-        updates.filter(pinned=False).newest_first().older_than(before)[: settings.PAGE_SIZE + 1]
-    )
-    shown, more = batch[: settings.PAGE_SIZE], len(batch) > settings.PAGE_SIZE
+    pinned, shown, next_cursor = batch_of(updates, before)
     # The latest few only, so the page costs the same at 10 updates and at 10,000;
     # "Show key events only" lists them all.
     key_events = list(
@@ -145,7 +151,7 @@ def livepage_detail(request, slug):
             "older": bool(before),
             "pinned": pinned,
             "updates": shown,
-            "next_cursor": shown[-1].cursor if more else None,
+            "next_cursor": next_cursor,
             "poll_interval": settings.POLL_INTERVAL,
             "callout": callout if callout and callout.is_accepting else None,
             "ask_url": ask_url(page) if page.is_live else None,
