@@ -6,10 +6,8 @@ Prints one line per page, ``<slug> <version>``: polling ``?since=<version - 1>``
 one changed update, the newest.
 """
 
-import io
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -19,72 +17,18 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.files.base import ContentFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from PIL import Image  # noqa: E402
 
-from liveblogs.models import (  # noqa: E402
-    LivePage,
-    Photo,
-    Reporter,
-    Update,
-    UpdateAuthor,
-    UpdatePhoto,
-)
-
-
-def photo(n):
-    buffer = io.BytesIO()
-    Image.new("RGB", (800, 533), (40 + n * 20, 90, 140)).save(buffer, "JPEG")
-    return Photo.objects.create(
-        image=ContentFile(buffer.getvalue(), name="bench.jpg"),
-        caption=f"Bench photo {n}",
-        credit="Bench/Wire",
-        alt_text=f"Bench photo {n}",
-    )
-
-
-def body(n):
-    return (
-        f"<p>Paragraph one of update {n}.</p><p>And a <a href='https://example.org'>link</a>.</p>"
-    )
+from bench.content import body, build_page, make_photos, make_reporters  # noqa: E402
+from liveblogs.models import Update, UpdateAuthor, UpdatePhoto  # noqa: E402
 
 
 def build(size, reporters, photos):
-    """A live page with ``size`` published updates, as in bench/reader_pages.py (every third with
-    two bylines, every fifth a photo); the newest is saved the way publishing saves it, so it
-    carries the page's current version."""
-    page = LivePage.objects.create(
-        title=f"Bench page with {size} updates",
-        slug=f"bench-{size}",
-        status="live",
-        standfirst="A page for measuring.",
-        coverage_start=timezone.now() - timedelta(days=30),
-    )
-    start = timezone.now() - timedelta(minutes=size)
-    updates = Update.objects.bulk_create(
-        Update(
-            live_page=page,
-            headline=f"Update {n}",
-            status="published",
-            body=body(n),
-            published_at=start + timedelta(minutes=n),
-            key_event=n % 97 == 0,
-        )
-        for n in range(size - 1)
-    )
-    UpdateAuthor.objects.bulk_create(
-        UpdateAuthor(update=u, reporter=reporters[(n + k) % len(reporters)], position=k)
-        for n, u in enumerate(updates)
-        for k in range(2 if n % 3 == 0 else 1)
-    )
-    UpdatePhoto.objects.bulk_create(
-        UpdatePhoto(update=u, photo=photos[n % len(photos)])
-        for n, u in enumerate(updates)
-        if n % 5 == 0
-    )
+    """A live page with ``size`` published updates, as in bench/reader_pages.py; the newest is
+    saved the way publishing saves it, so it carries the page's current version."""
+    page = build_page(size, reporters, photos, bulk=size - 1)
     newest = Update(
         live_page=page,
         headline=f"Update {size - 1}",
@@ -105,10 +49,7 @@ def build(size, reporters, photos):
 
 def main(sizes):
     call_command("migrate", verbosity=0)
-    reporters = [
-        Reporter.objects.create(name=f"Reporter {n}", slug=f"r{n}", role="Writer") for n in range(6)
-    ]
-    photos = [photo(n) for n in range(4)]
+    reporters, photos = make_reporters(), make_photos(4, size=(800, 533))
     pages = [build(size, reporters, photos) for size in sizes]
     # Planner statistics, as autovacuum would have gathered them on a live site by now: without
     # them PostgreSQL picks the wrong index for a freshly bulk-loaded table.
