@@ -664,6 +664,14 @@ class Update(models.Model):
         _("correction note"), blank=True, help_text=_("Shown to readers with the update.")
     )
     corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    revised_at = models.DateTimeField(
+        _("edited at (shown to readers)"), null=True, blank=True, editable=False,
+        help_text=_("When readers last saw it change; minor edits leave it alone."),
+    )
+    callout = models.ForeignKey(
+        "Callout", verbose_name=_("callout"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="updates", help_text=_("A question to readers shown inside this update."),
+    )
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -683,6 +691,10 @@ class Update(models.Model):
         _("page version"), default=0, editable=False,
         help_text=_("The live page's version at this update's last visible change."),
     )
+    # Edit forms carry the revision they loaded, so a stale save is refused, not applied.
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    # The filing form's one-time key: a double tap or a retried POST finds the update it made.
+    filing_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = UpdateQuerySet.as_manager()
 
@@ -934,6 +946,10 @@ class ReaderSubmission(models.Model):
     email = models.EmailField(_("email"))
     location = models.CharField(_("location"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    photo = models.ForeignKey(
+        Photo, verbose_name=_("photo"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     consent_publish = models.BooleanField(_("may publish name and location"), default=False)
     consent_contact = models.BooleanField(_("may contact"), default=False)
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.NEW)
