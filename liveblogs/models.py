@@ -566,6 +566,18 @@ class KeyPoint(PageContent):
         return self.text[:80]
 
 
+class EditConflict(Exception):
+    """An edit based on an older revision of the update; ``current`` is the update as it is now."""
+
+    def __init__(self, current):
+        self.current = current
+        who = current.edited_by.get_full_name() or current.edited_by.get_username() if current.edited_by else None
+        super().__init__(
+            f"Update {current.pk} is at revision {current.revision}, saved by {who or 'someone'} "
+            f"at {current.edited_at:%Y-%m-%d %H:%M:%S %Z}."
+        )
+
+
 class UpdateQuerySet(models.QuerySet):
     SHOWN = ("published", "withdrawn")
 
@@ -607,15 +619,32 @@ class UpdateQuerySet(models.QuerySet):
             models.QuerySet.update(self.filter(live_page_id=page_id), page_version=version)
 
     def update(self, **kwargs):
-        """Bulk edits are edits readers see: each page's version rises and its rows carry it."""
+        """Bulk edits are edits readers see: each page's version rises and its rows carry it.
+
+        Like a save, a bulk edit moves each row's ``revision`` (so forms opened before it become
+        stale) and keeps a revision of each row, saved by nobody: a queryset knows no user.
+        """
+        kwargs.setdefault("revision", F("revision") + 1)
         with transaction.atomic(using=self.db):
             before = list(self.values_list("pk", "status"))
             count = super().update(**kwargs)
+            pks = [pk for pk, _ in before]
             was_shown = [pk for pk, status in before if status in self.SHOWN]
-            Update.objects.filter(pk__in=[pk for pk, _ in before]).filter(
+            Update.objects.filter(pk__in=pks).filter(
                 Q(status__in=self.SHOWN) | Q(pk__in=was_shown)
             ).stamp_versions()
+            UpdateRevision.objects.bulk_create(
+                update.revision_snapshot(by=None)
+                for update in Update.objects.filter(pk__in=pks).with_bylines_and_photos()
+            )
         return count
+
+    def with_bylines_and_photos(self):
+        """Prefetch what a revision keeps of each update: bylines and photos, in order."""
+        return self.prefetch_related(
+            models.Prefetch("bylines", queryset=UpdateAuthor.objects.select_related("reporter")),
+            models.Prefetch("update_photos", queryset=UpdatePhoto.objects.select_related("photo")),
+        )
 
     def delete(self):
         with transaction.atomic(using=self.db):
@@ -743,6 +772,12 @@ class Update(models.Model):
         self.body = clean_html(self.body)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        adding = self._state.adding
+        # Every save makes forms opened before it stale. Counted in the database, not from the
+        # value this instance loaded, so two saves from old instances still count twice.
+        self.revision = (self.revision or 0) + 1 if adding else F("revision") + 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "revision", "edited_at"}
         with transaction.atomic():
             shown = UpdateQuerySet.SHOWN
             if self.status in shown or getattr(self, "_loaded_status", None) in shown:
@@ -750,6 +785,11 @@ class Update(models.Model):
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "page_version"}
             super().save(*args, **kwargs)
+            if not adding:
+                self.revision = (
+                    models.QuerySet(Update, using=self._state.db)
+                    .filter(pk=self.pk).values_list("revision", flat=True).get()
+                )
         self._loaded_status = self.status
 
     def delete(self, *args, **kwargs):
@@ -783,52 +823,161 @@ class Update(models.Model):
         if problems:
             raise ValidationError(problems)
 
+    def lock(self):
+        """Read this update's row again, locked until the transaction ends, into this instance.
+
+        Status and flag changes (publish, withdraw, pin, key event) start here, so they act on the
+        update as it is now and never write back text a colleague has changed since it was loaded.
+        """
+        fresh = type(self).objects.select_for_update().get(pk=self.pk)
+        for field in self._meta.concrete_fields:
+            setattr(self, field.attname, getattr(fresh, field.attname))
+        self._loaded_status = fresh._loaded_status
+        return self
+
+    @transaction.atomic
+    def save_edit(self, *, by, expected_revision=None, minor=False, authors=None, photos=None):
+        """Save an editor's changes to this update: the one way an editing form saves.
+
+        In one transaction: lock the row; refuse with ``EditConflict`` an edit based on another
+        revision than the stored one (``expected_revision``, when given); record who edited; mark
+        the update “edited” for readers (``revised_at``) when it was already published, stays
+        published and something readers see changed, unless the edit is ``minor`` (a correction
+        never is); stamp a changed correction note with ``corrected_at``; replace the bylines and
+        photos with ``authors`` and ``photos`` (lists in order; None leaves them); save; and keep
+        one revision. Returns the update.
+        """
+        adding = self._state.adding or self.pk is None
+        current = None
+        if not adding:
+            current = (
+                type(self).objects.select_for_update().select_related("edited_by")
+                .get(pk=self.pk)
+            )
+            if expected_revision is not None and int(expected_revision) != current.revision:
+                raise EditConflict(current)
+            # The row's status, not the one this instance may have loaded long ago.
+            self._loaded_status = current.status
+        now = timezone.now()
+        old_note = current.correction_note if current else ""
+        if self.correction_note.strip() != old_note.strip():
+            self.corrected_at = now if self.correction_note.strip() else None
+            minor = False
+        authors = None if authors is None else list(authors)
+        photos = None if photos is None else list(photos)
+        if (
+            current is not None
+            and not minor
+            and current.status == self.Status.PUBLISHED
+            and self.status == self.Status.PUBLISHED
+            and self._reader_visible_change(current, authors, photos)
+        ):
+            self.revised_at = now
+        if adding:
+            self.created_by = self.created_by or by
+        if self.status == self.Status.PUBLISHED and (current is None or current.status != self.status):
+            self.published_by = by
+        self.edited_by = by
+        self.save()
+        if authors is not None and authors != [b.reporter for b in self.bylines.select_related("reporter")]:
+            UpdateAuthor.objects.filter(update=self).delete()
+            UpdateAuthor.objects.bulk_create(
+                UpdateAuthor(update=self, reporter=reporter, position=position)
+                for position, reporter in enumerate(authors)
+            )
+            Update.objects.filter(pk=self.pk).touch()
+        if photos is not None and photos != [p.photo for p in self.update_photos.select_related("photo")]:
+            UpdatePhoto.objects.filter(update=self).delete()
+            UpdatePhoto.objects.bulk_create(
+                UpdatePhoto(update=self, photo=photo, position=position)
+                for position, photo in enumerate(photos)
+            )
+            Update.objects.filter(pk=self.pk).touch()
+        self.page_version = (
+            models.QuerySet(Update).filter(pk=self.pk).values_list("page_version", flat=True).get()
+        )
+        self.record_revision(by=by)
+        return self
+
+    def _reader_visible_change(self, current, authors, photos):
+        """Whether readers would see this instance differ from ``current`` (the stored row)."""
+        if (self.headline, clean_html(self.body), self.video_id, self.correction_note) != (
+            current.headline, current.body, current.video_id, current.correction_note
+        ):
+            return True
+        if authors is not None and [r.pk for r in authors] != list(
+            current.bylines.values_list("reporter_id", flat=True)
+        ):
+            return True
+        return photos is not None and [p.pk for p in photos] != list(
+            current.update_photos.values_list("photo_id", flat=True)
+        )
+
     @transaction.atomic
     def publish(self, *, by):
         """Put the update in front of readers, now unless a published time was set."""
+        self.lock()
         self.check_publishable()
         self.status = self.Status.PUBLISHED
         self.published_at = self.published_at or timezone.now()
         self.published_by = by
         self.edited_by = by
-        self.save()
+        self.save(update_fields=["status", "published_at", "published_by", "edited_by"])
         self.record_revision(by=by)
 
     @transaction.atomic
     def withdraw(self, *, by):
         """Take the update down. Readers stop seeing it; the row and its revisions stay."""
+        self.lock()
         self.status = self.Status.WITHDRAWN
         self.pinned = False
         self.edited_by = by
-        self.save()
+        self.save(update_fields=["status", "pinned", "edited_by"])
         self.record_revision(by=by)
 
     @transaction.atomic
     def pin(self, *, by):
         """Show this update first on its page, unpinning any other."""
-        Update.objects.filter(live_page_id=self.live_page_id, pinned=True).exclude(pk=self.pk).update(
-            pinned=False
-        )
+        others = Update.objects.filter(live_page_id=self.live_page_id, pinned=True).exclude(pk=self.pk)
+        for other in others:
+            other.set_flag("pinned", False, by=by)
         self.set_flag("pinned", True, by=by)
 
+    @transaction.atomic
     def set_flag(self, name, value, *, by):
         """Set ``pinned`` or ``key_event`` and keep a revision."""
+        if name not in {"pinned", "key_event"}:
+            raise ValueError(f"{name} is not a flag of an update")
+        self.lock()
         setattr(self, name, value)
         self.edited_by = by
-        self.save()
+        self.save(update_fields=[name, "edited_by"])
         self.record_revision(by=by)
 
-    def record_revision(self, *, by):
-        """Keep the update as it stands now, authors and photos included."""
-        return self.revisions.create(
+    def revision_snapshot(self, *, by):
+        """An unsaved ``UpdateRevision`` of the update as it stands, bylines and photos in order."""
+        return UpdateRevision(
+            update=self,
             headline=self.headline,
             body=self.body,
             status=self.status,
-            authors=[{"id": r.pk, "name": r.name} for r in self.authors.all()],
-            photos=[{"id": p.pk, "caption": p.caption} for p in self.photos.all()],
+            authors=[{"id": b.reporter_id, "name": b.reporter.name} for b in self.bylines.all()],
+            photos=[{"id": p.photo_id, "caption": p.photo.caption} for p in self.update_photos.all()],
             created_by=by,
             page_version=self.page_version,
         )
+
+    def record_revision(self, *, by):
+        """Keep the update as it stands now, authors and photos included."""
+        # Read afresh: a prefetch made before the bylines or photos changed would be stale.
+        getattr(self, "_prefetched_objects_cache", {}).clear()
+        fresh = Update.objects.filter(pk=self.pk).with_bylines_and_photos().get()
+        fresh.headline, fresh.body, fresh.status = self.headline, self.body, self.status
+        fresh.page_version = self.page_version
+        revision = fresh.revision_snapshot(by=by)
+        revision.update = self
+        revision.save()
+        return revision
 
 
 class UpdateAuthor(models.Model):
