@@ -8,14 +8,22 @@ from django.urls import include, path
 
 from liveblogs.sitemaps import sitemaps
 
+from .views import healthz
+
 # The desk's lists are wide (headline, page, bylines, flags, thumbnails): give them the room.
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Sign-in, sign-out and password change for reporters filing from /file/.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("", include("liveblogs.urls")),
 ]
+
+# A database that went away in a middleware is a 503 too, not a 500 (see views.server_error).
+handler500 = "newsroom.views.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

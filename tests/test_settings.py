@@ -11,6 +11,14 @@ CONTRACT = [
     "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
     "DJANGO_MEDIA_ROOT", "DJANGO_TIME_ZONE",
 ]
+# Optional ones beyond the contract (README.md, "Configuration").
+OPTIONAL = [
+    "DJANGO_HTTPS", "DJANGO_SSL_REDIRECT", "DJANGO_HSTS_SECONDS", "DJANGO_HSTS_INCLUDE_SUBDOMAINS",
+    "DJANGO_HSTS_PRELOAD", "DJANGO_PROXY_SSL_HEADER", "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "DJANGO_CSP_MEDIA_ORIGINS", "DJANGO_DB_CONNECT_TIMEOUT", "DJANGO_LOG_LEVEL",
+    "DJANGO_EMAIL_BACKEND", "DJANGO_EMAIL_HOST", "DJANGO_EMAIL_PORT", "DJANGO_EMAIL_HOST_USER",
+    "DJANGO_EMAIL_HOST_PASSWORD", "DJANGO_EMAIL_USE_TLS", "DJANGO_DEFAULT_FROM_EMAIL",
+]
 
 
 @pytest.fixture
@@ -18,7 +26,7 @@ def load(monkeypatch):
     """Evaluate the settings module afresh with exactly the given variables set."""
 
     def load(**environ):
-        for name in CONTRACT:
+        for name in CONTRACT + OPTIONAL:
             monkeypatch.delenv(name, raising=False)
         for name, value in environ.items():
             monkeypatch.setenv(name, value)
@@ -100,3 +108,64 @@ def test_the_redis_cache_reuses_one_client_and_works():
     cache.set("liveblogs-test", {"version": 3})
     assert cache.get("liveblogs-test") == {"version": 3}
     cache.delete("liveblogs-test")
+
+
+def test_the_embedded_setup_is_plain_http(load):
+    for s in (load(), load(DJANGO_DEBUG="1")):
+        assert s["SECURE_SSL_REDIRECT"] is False
+        assert s["SESSION_COOKIE_SECURE"] is False and s["CSRF_COOKIE_SECURE"] is False
+        assert s["SECURE_HSTS_SECONDS"] == 0
+        assert "SECURE_PROXY_SSL_HEADER" not in s
+        assert s["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_https_turns_on_redirect_secure_cookies_and_hsts(load):
+    s = load(DJANGO_HTTPS="1", DJANGO_PROXY_SSL_HEADER="X-Forwarded-Proto")
+    assert s["SECURE_SSL_REDIRECT"] is True
+    assert s["SESSION_COOKIE_SECURE"] is True and s["CSRF_COOKIE_SECURE"] is True
+    assert s["SECURE_HSTS_SECONDS"] == 31_536_000 and s["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert s["SECURE_HSTS_PRELOAD"] is False  # a commitment to make on purpose
+    assert s["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_each_https_setting_can_be_changed(load):
+    s = load(
+        DJANGO_HTTPS="1", DJANGO_SSL_REDIRECT="0", DJANGO_HSTS_SECONDS="3600",
+        DJANGO_HSTS_INCLUDE_SUBDOMAINS="no", DJANGO_HSTS_PRELOAD="yes",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://news.example.org, https://desk.example.org",
+        DJANGO_CSP_MEDIA_ORIGINS="https://media.example-cdn.org",
+    )
+    assert s["SECURE_SSL_REDIRECT"] is False  # the proxy redirects
+    assert s["SECURE_HSTS_SECONDS"] == 3600
+    assert s["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False and s["SECURE_HSTS_PRELOAD"] is True
+    assert s["CSRF_TRUSTED_ORIGINS"] == ["https://news.example.org", "https://desk.example.org"]
+    assert s["CSP_MEDIA_ORIGINS"] == ["https://media.example-cdn.org"]
+
+
+def test_a_bad_number_stops_the_site(load):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_HSTS_SECONDS"):
+        load(DJANGO_HSTS_SECONDS="a year")
+
+
+def test_postgresql_connections_give_up_quickly(load):
+    s = load(DATABASE_URL="postgres://news@db/live", DJANGO_SECRET_KEY="k" * 50)
+    assert s["DATABASES"]["default"]["OPTIONS"]["connect_timeout"] == 3
+    assert s["DATABASES"]["default"]["CONN_HEALTH_CHECKS"] is True
+    s = load(
+        DATABASE_URL="postgres://news@db/live", DJANGO_SECRET_KEY="k" * 50,
+        DJANGO_DB_CONNECT_TIMEOUT="5",
+    )
+    assert s["DATABASES"]["default"]["OPTIONS"]["connect_timeout"] == 5
+
+
+def test_email_goes_to_an_smtp_server_when_one_is_named(load):
+    s = load(DJANGO_EMAIL_HOST="smtp.example.org", DJANGO_EMAIL_HOST_USER="desk",
+             DJANGO_DEFAULT_FROM_EMAIL="desk@example.org")
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (s["EMAIL_HOST"], s["EMAIL_PORT"], s["EMAIL_USE_TLS"]) == ("smtp.example.org", 587, True)
+    assert s["DEFAULT_FROM_EMAIL"] == "desk@example.org"
+
+
+def test_logs_go_to_standard_output(load):
+    handler = load()["LOGGING"]["handlers"]["console"]
+    assert handler["stream"] == "ext://sys.stdout"

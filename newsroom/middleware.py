@@ -1,0 +1,126 @@
+"""The site's own middleware: security headers, and a short 503 when the database is away.
+
+Django 5.2 has no Content-Security-Policy of its own; the policy here is one constant header
+(no nonces), so responses stay identical for every reader and any shared cache may keep them.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+from django.utils.log import log_response
+
+try:  # the shared cache of production (REDIS_URL); the embedded setup runs without redis-py
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError:  # pragma: no cover
+    RedisConnectionError = RedisTimeoutError = OperationalError
+
+logger = logging.getLogger("newsroom")
+
+# What a service the site cannot answer without (PostgreSQL, Redis) raises while it is away.
+UNAVAILABLE = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+# Seconds a client is asked to wait: about what a database restart or fail-over takes.
+RETRY_AFTER = 10
+
+# Features no page of the site uses, switched off for any script that gets in anyway.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "autoplay", "browsing-topics", "camera", "display-capture",
+        "geolocation", "gyroscope", "magnetometer", "microphone", "midi", "payment", "usb",
+    )
+)
+
+
+def content_security_policy(media_origins=()):
+    """Everything from this site only: no inline script or style, no plugins, no framing.
+
+    ``img-src`` and ``media-src`` also take the media storage's origins (object storage, a CDN);
+    ``data:`` is the empty favicon of the base templates, ``blob:`` a photo previewed before its
+    upload. JSON data blocks (``<script type="application/ld+json">`` and the admin's) are not
+    scripts, so ``script-src 'self'`` leaves them alone.
+    """
+    media = " ".join(["'self'", *media_origins])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {media} data: blob:",
+            f"media-src {media}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response.
+
+    Django's SecurityMiddleware already sends X-Content-Type-Options, Referrer-Policy,
+    Cross-Origin-Opener-Policy and HSTS (settings.py). Django's own debug pages (DEBUG only)
+    are made of inline style and script, so error responses keep no policy there.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = content_security_policy(getattr(settings, "CSP_MEDIA_ORIGINS", ()))
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code >= 400:
+            return response
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+def service_unavailable(request, error):
+    """A 503 with Retry-After, in one log line: no traceback, no error page of the database's."""
+    if request.path.endswith(".json") or "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse(
+            {"error": "Temporarily unavailable. Try again shortly.", "retry_after": RETRY_AFTER},
+            status=503,
+        )
+    else:
+        # No request context: its processors may need the database that is away.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    add_never_cache_headers(response)
+    log_response(
+        "Service Unavailable: %s (%s: %s)",
+        request.path,
+        type(error).__name__,
+        str(error).strip().splitlines()[0] if str(error).strip() else "",
+        response=response,
+        request=request,
+        level="warning",
+    )
+    return response
+
+
+class ServiceUnavailableMiddleware:
+    """Turn the database (or shared cache) being away into a quick 503 with Retry-After.
+
+    Connections recover by themselves: Django drops a connection that failed at the end of the
+    request, and ``CONN_HEALTH_CHECKS`` tests a kept one before it is used again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, UNAVAILABLE):
+            return service_unavailable(request, exception)
+        return None

@@ -1,0 +1,49 @@
+"""The site's own views: the health check for load balancers, and the error handler."""
+
+import sys
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.defaults import server_error as django_server_error
+
+from .middleware import UNAVAILABLE, service_unavailable
+
+HEALTH_KEY = "newsroom:healthz"
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """200 and ``{"database": "ok", "cache": "ok"}`` when PostgreSQL (or SQLite) and the cache
+    answer; 503 naming what did not. One query and two cache calls; never cached."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as error:  # whatever the driver raises, the answer is "not ok"
+        checks["database"] = type(error).__name__
+    try:
+        cache.set(HEALTH_KEY, "ok", 30)
+        checks["cache"] = "ok" if cache.get(HEALTH_KEY) == "ok" else "not stored"
+    except Exception as error:
+        checks["cache"] = type(error).__name__
+    healthy = all(value == "ok" for value in checks.values())
+    response = JsonResponse({"status": "ok" if healthy else "unavailable", **checks})
+    if not healthy:
+        response.status_code = 503
+        response["Retry-After"] = "10"
+    return response
+
+
+def server_error(request):
+    """handler500: a database that went away outside a view (in a middleware) is still a 503,
+    not a 500; anything else is Django's own 500 page (templates/500.html)."""
+    error = sys.exc_info()[1]
+    if isinstance(error, UNAVAILABLE):
+        return service_unavailable(request, error)
+    return django_server_error(request)
