@@ -5,8 +5,8 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import images
-from .models import Photo
+from . import images, markup
+from .models import Photo, Reporter, Update
 
 
 class PhotoField(forms.FileField):
@@ -41,3 +41,336 @@ class PhotoForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout("image", "caption", "credit", "alt_text")
+
+
+# Filing from the field (/file/)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class NewPhotosField(forms.FileField):
+    """Several photos at once, from the camera or the library. Each is checked by the Photos
+    validator; the view keeps every good one even when another is refused."""
+
+    widget = MultipleFileInput(attrs={"accept": images.ACCEPT, "multiple": True})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", None)
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        return [file for file in (data or []) if file]
+
+
+class FilingForm(forms.ModelForm):
+    """What a reporter files: the page, a headline, the text, co-authors and photos.
+
+    ``body`` is the light markup of ``liveblogs.markup``; the stored body is the HTML it becomes.
+    The photos travel as ids of photos already stored (uploaded by this reporter), so a form that
+    comes back with an error still has them; their words are in one ``FilingPhotoForm`` each.
+    """
+
+    PUBLISH, SUBMIT, DRAFT, SAVE = "publish", "submit", "draft", "save"
+
+    body = forms.CharField(
+        label=_("Text"), required=False, max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 10, "autocapitalize": "sentences", "spellcheck": "true"}),
+        help_text=_(
+            "A blank line starts a new paragraph. **bold**, _italic_, [words](https://link), "
+            "“- ” for a list, “> ” for a quote, “### ” for a subheading."
+        ),
+    )
+    coauthors = forms.ModelMultipleChoiceField(
+        label=_("Co-authors"), queryset=Reporter.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_photos = NewPhotosField(
+        label=_("Add photos"),
+        help_text=_("JPEG, PNG, WebP or HEIC, several at once. Location data is removed."),
+    )
+    minor = forms.BooleanField(
+        label=_("Minor edit (a typo fix): readers see no “edited” mark"), required=False
+    )
+    filing_key = forms.UUIDField(widget=forms.HiddenInput)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    action = forms.ChoiceField(
+        choices=[(PUBLISH, PUBLISH), (SUBMIT, SUBMIT), (DRAFT, DRAFT), (SAVE, SAVE)],
+        widget=forms.HiddenInput, required=False,
+    )
+
+    class Meta:
+        model = Update
+        fields = ["live_page", "headline", "body"]
+        widgets = {
+            "headline": forms.TextInput(attrs={"autocapitalize": "sentences", "enterkeyhint": "next"}),
+        }
+
+    def __init__(self, *args, user, pages, photos, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["live_page"].queryset = pages
+        self.fields["live_page"].empty_label = None
+        self.fields["live_page"].label = _("Live page")
+        self.photo_choices = photos
+        self.fields["coauthors"].queryset = coauthor_choices(user, pages)
+        if self.instance.pk:
+            self.fields["live_page"].disabled = True
+            self.initial["body"] = markup.to_markup(self.instance.body)
+            self.initial["coauthors"] = [
+                r.pk for r in self.instance.authors.all() if r.user_id != user.pk
+            ]
+        if not self.is_published:
+            del self.fields["minor"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    @property
+    def is_published(self):
+        return self.instance.pk is not None and self.instance.status == Update.Status.PUBLISHED
+
+    def clean_body(self):
+        return markup.to_html(self.cleaned_data["body"])
+
+    def attached_photos(self, extra=()):
+        """The attached photos in the order the form lists them, then ``extra`` (just uploaded).
+
+        Only photos this form may attach count (the reporter's own, or the update's already).
+        """
+        if self.is_bound:
+            removed = set(self.data.getlist("remove_photo"))
+            ids = [int(i) for i in self.data.getlist("photos") if i.isdigit() and i not in removed]
+        else:
+            ids = list(self.instance.photos.values_list("pk", flat=True)) if self.instance.pk else []
+        ids = list(dict.fromkeys([*ids, *(photo.pk for photo in extra)]))
+        found = self.photo_choices.in_bulk(ids)
+        return [found[i] for i in ids if i in found]
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action") or self.DRAFT
+        page = cleaned.get("live_page") or self.instance.live_page_id and self.instance.live_page
+        if action == self.PUBLISH and page and not page.user_can_publish(self.user):
+            raise forms.ValidationError(
+                _("Updates on “%(page)s” need an editor's approval: use “Send to editors”."),
+                code="needs_approval", params={"page": page},
+            )
+        if action == self.SAVE and not self.is_published:
+            action = self.DRAFT
+        cleaned["action"] = action
+        if action != self.DRAFT and not (cleaned.get("body") or "").strip():
+            self.add_error("body", _("Write the update's text before sending it."))
+        return cleaned
+
+
+class FilingPhotoForm(forms.ModelForm):
+    """The words for one attached photo. Alt text and credit are needed before it goes out."""
+
+    class Meta:
+        model = Photo
+        fields = ["caption", "credit", "alt_text"]
+        widgets = {
+            "caption": forms.Textarea(attrs={"rows": 2, "autocapitalize": "sentences"}),
+            "alt_text": forms.Textarea(attrs={"rows": 2, "autocapitalize": "sentences"}),
+        }
+        help_texts = {
+            "caption": "",
+            "credit": _("From the agency's details in the file if it has them, else your name."),
+            "alt_text": _("What the photo shows, for readers who cannot see it."),
+        }
+
+    def __init__(self, *args, sending=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A draft may wait for its words; an update going to readers or the desk may not.
+        self.fields["alt_text"].required = sending
+        self.fields["credit"].required = sending
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+def coauthor_choices(user, pages):
+    """Bylines a reporter may add: the active reporters on the desks of their pages, not them."""
+    reporters = Reporter.objects.filter(is_active=True).exclude(user=user)
+    if not user.has_perm("liveblogs.change_livepage"):
+        reporters = reporters.filter(live_pages__in=pages).distinct()
+    return reporters.order_by("name")
+
+
+# Reader questions --------------------------------------------------------------------------------
+# The reader form of ``questions.py``. Its imports sit here so that this section is one block.
+
+import re  # noqa: E402
+import time  # noqa: E402
+
+from crispy_forms.layout import HTML, Div, Field, Submit  # noqa: E402
+from django.core import signing  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+
+from .conf import settings as app_settings  # noqa: E402
+from .models import ReaderSubmission  # noqa: E402
+
+RENDERED_SALT = "liveblogs.questions.rendered"
+PHONE_CHARACTERS = re.compile(r"[0-9+()./\- ]+")
+
+
+def render_token(at=None):
+    """When the ask form was shown, signed, so a bot cannot claim it took its time."""
+    return signing.dumps({"at": time.time() if at is None else at}, salt=RENDERED_SALT)
+
+
+class AskForm(forms.ModelForm):
+    """A reader's question, or their story for a callout, with only the fields the callout asks.
+
+    Two fields catch bots: ``website`` (a honeypot hidden from people, who leave it empty) and
+    ``rendered`` (when the form was shown, signed: people take a few seconds to write). A message
+    they refuse is not lost: the form comes back with the reader's words, ready to send again.
+    """
+
+    photo = PhotoField(
+        label=_("Photo (optional)"),
+        required=False,
+        help_text=_("A JPEG, PNG, WebP or HEIC photo. Location data is removed when it is stored."),
+    )
+    website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200)
+    rendered = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
+
+    class Meta:
+        model = ReaderSubmission
+        fields = [
+            "body", "name", "email", "location", "phone", "consent_publish", "consent_contact",
+        ]
+        labels = {
+            "name": _("Your name"),
+            "email": _("Your e-mail address"),
+            "location": _("Where are you? (optional)"),
+            "phone": _("Phone number for a call-back (optional)"),
+            "consent_publish": _("You may publish my name and location"),
+            "consent_contact": _("You may contact me"),
+        }
+        help_texts = {
+            "location": _("A town or neighbourhood is enough."),
+            "email": _("Only for the newsroom, never published."),
+        }
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 7}),
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "location": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+        }
+
+    def __init__(self, *args, callout=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.callout = callout
+        self.refused_as_bot = False
+        asked = {
+            "location": bool(callout and callout.ask_location),
+            "phone": bool(callout and callout.ask_phone),
+            "photo": bool(callout and callout.ask_photo),
+        }
+        for name, wanted in asked.items():
+            if not wanted:
+                del self.fields[name]
+        self.fields["body"].label = (
+            _("Your question or story") if callout else _("Your question")
+        )
+        if not asked["location"]:
+            self.fields["consent_publish"].label = _("You may publish my name")
+        self.fields["consent_contact"].help_text = (
+            _("By e-mail or phone, about what you sent.") if asked["phone"]
+            else _("By e-mail, about what you sent.")
+        )
+        self.fields["rendered"].initial = render_token()
+
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_id = "ask-form"
+        self.helper.layout = Layout(
+            "body",
+            "name",
+            "email",
+            *(name for name in ("location", "phone", "photo") if asked[name]),
+            "consent_publish",
+            "consent_contact",
+            HTML(format_html(
+                '<p class="ask-privacy form-text">{}</p>',
+                _(
+                    "Privacy: we use your e-mail address and phone number only to reach you about "
+                    "what you sent, and only if you say we may. We publish your name and location "
+                    "only if you say we may, and never your e-mail address or phone number. We "
+                    "delete your contact details after %(days)d days."
+                ) % {"days": app_settings.SUBMISSION_RETENTION_DAYS},
+            )),
+            # Hidden from people (off screen, out of the tab order, silent to screen readers).
+            Div(
+                Field("website", autocomplete="off", tabindex="-1"),
+                aria_hidden="true",
+                css_class="ask-website",
+                style="position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden",
+            ),
+            "rendered",
+            Div(Submit("send", _("Send to the newsroom")), css_class="form-actions"),
+        )
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        if phone and (
+            not PHONE_CHARACTERS.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6
+        ):
+            raise forms.ValidationError(
+                _("Enter a phone number with digits, spaces, +, - or brackets only."),
+                code="invalid",
+            )
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("phone") and not cleaned.get("consent_contact"):
+            self.add_error(
+                "consent_contact",
+                _("Tick “You may contact me” if you would like a call-back, or leave out the phone "
+                  "number."),
+            )
+        if cleaned.get("website"):
+            self._refuse_as_bot(reset="website")
+        problem = self._render_time_problem(cleaned.get("rendered", ""))
+        if problem == "expired":
+            self._restart_clock()
+            self.add_error(None, _("This form was open for a long time. Please press Send again."))
+        elif problem:
+            self._refuse_as_bot()
+        return cleaned
+
+    def _render_time_problem(self, token):
+        """None when the form was shown at least ``ASK_MIN_SECONDS`` ago, by us; else why not."""
+        try:
+            shown = signing.loads(token, salt=RENDERED_SALT, max_age=app_settings.ASK_FORM_MAX_AGE)
+            at = float(shown["at"])
+        except signing.SignatureExpired:
+            return "expired"
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            self._restart_clock()
+            return "missing"
+        if time.time() - at < app_settings.ASK_MIN_SECONDS:
+            return "too fast"
+        return None
+
+    def _refuse_as_bot(self, reset=None):
+        if reset:
+            self.data = self.data.copy()
+            self.data[reset] = ""
+        if not self.refused_as_bot:
+            self.refused_as_bot = True
+            self.add_error(
+                None,
+                _("Your message was not sent yet. Please check it and press Send again."),
+            )
+
+    def _restart_clock(self):
+        self.data = self.data.copy()
+        self.data["rendered"] = render_token()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, live, views
+from . import feeds, filing, live, views
 
 app_name = "liveblogs"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("live/<slug:slug>/feed/atom/", feeds.LivePageAtomFeed(), name="feed_atom"),
     path("series/<slug:slug>/", views.series_detail, name="series"),
     path("reporters/<slug:slug>/", views.reporter_detail, name="reporter"),
+    path("file/", filing.file_update, name="file"),
+    path("file/mine/", filing.my_updates, name="my_updates"),
+    path("file/photos/", filing.upload_photo, name="upload_photo"),
+    path("file/photos/<int:pk>/", filing.photo_fields_view, name="photo_fields"),
+    path("file/<int:pk>/", filing.file_update, name="edit_update"),
+    path("file/<int:pk>/filed/", filing.filed, name="filed"),
 ]

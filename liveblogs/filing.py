@@ -1,0 +1,326 @@
+"""Reporters file from the field: /file/, its photo uploads, the confirmation and "My updates".
+
+Nothing a reporter typed may be lost. Photos are stored the moment they arrive (with JavaScript,
+as soon as they are picked; without it, with the form) and travel as ids, so a form that comes
+back with an error still holds them. A one-time key in the form turns a double tap or a retried
+POST into the update it already made. Edits carry the revision they loaded (``save_edit``).
+"""
+
+import uuid
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, Value, When
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import images
+from .forms import FilingForm, FilingPhotoForm
+from .models import EditConflict, LivePage, Photo, Update
+
+Status = Update.Status
+
+
+def filer_required(view):
+    """Signed in (else to the sign-in page and back) and allowed to file updates at all."""
+
+    @wraps(view)
+    @never_cache
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.has_perm("liveblogs.add_update"):
+            return render(request, "liveblogs/filing/not_a_filer.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def filing_pages(user):
+    """Pages ``user`` may file to: those on their desk that have not ended, live ones first."""
+    return (
+        LivePage.objects.on_desk_of(user)
+        .exclude(status=LivePage.Status.ENDED)
+        .annotate(not_live=Case(When(status=LivePage.Status.LIVE, then=Value(0)), default=Value(1)))
+        .order_by("not_live", "-coverage_start", "-pk")
+    )
+
+
+def editable_updates(user):
+    """Updates ``user`` may open in the filing form.
+
+    Editors: any update on their pages but withdrawn ones. Reporters: their own drafts and
+    submitted updates, and their own published ones where they may publish (the
+    ``publish_update`` permission, or a page that needs no approval).
+    """
+    updates = Update.objects.filter(live_page__in=LivePage.objects.on_desk_of(user)).exclude(
+        status=Status.WITHDRAWN
+    )
+    if user.has_perm("liveblogs.change_livepage"):
+        return updates
+    own = updates.filter(created_by=user)
+    if user.has_perm("liveblogs.publish_update"):
+        return own
+    return own.filter(
+        Q(status__in=[Status.DRAFT, Status.SUBMITTED])
+        | Q(status=Status.PUBLISHED, live_page__needs_approval=False)
+    )
+
+
+def attachable_photos(user, update):
+    """Photos a filing may attach: the reporter's own uploads and the update's photos."""
+    query = Q(uploaded_by=user)
+    if update.pk:
+        query |= Q(updates=update)
+    return Photo.objects.filter(query).distinct()
+
+
+def byline_name(user):
+    reporter = getattr(user, "reporter", None)
+    return reporter.name if reporter else user.get_full_name() or user.get_username()
+
+
+def store_photo(file, user):
+    """Check and store one uploaded photo for ``user``. The credit is the agency's when the file
+    carries one, else the reporter's name. Raises ``ValidationError`` saying what is wrong."""
+    upload = images.inspect_upload(file)
+    credit = upload.embedded.suggested_credit() or byline_name(user)
+    photo = Photo(image=file, uploaded_by=user, credit=credit[:120])
+    photo.save()
+    return photo
+
+
+@filer_required
+def file_update(request, pk=None):
+    """The filing form: a new update, or an edit of one the reporter may still change."""
+    user = request.user
+    pages = filing_pages(user)
+    if pk is not None:
+        update = get_object_or_404(editable_updates(user).select_related("live_page"), pk=pk)
+    else:
+        if request.method == "POST" and (done := already_filed(request)):
+            return redirect("liveblogs:filed", pk=done.pk)
+        update = Update()
+        if not pages.exists():
+            return render(request, "liveblogs/filing/no_pages.html", status=403)
+
+    photos = attachable_photos(user, update)
+    if request.method != "POST":
+        form = FilingForm(
+            instance=update, user=user, pages=pages, photos=photos,
+            initial={
+                "filing_key": uuid.uuid4(), "revision": update.revision,
+                "live_page": pages.filter(status=LivePage.Status.LIVE).first() or pages.first(),
+            },
+        )
+        photo_forms = photo_forms_for(form.attached_photos())
+        return render_form(request, form, photo_forms, update)
+
+    form = FilingForm(request.POST, request.FILES, instance=update, user=user, pages=pages, photos=photos)
+    sending = request.POST.get("action") in (FilingForm.PUBLISH, FilingForm.SUBMIT, FilingForm.SAVE)
+    # New photos are kept before anything else is checked, so an error elsewhere loses none.
+    stored, upload_errors = [], []
+    for file in request.FILES.getlist("new_photos"):
+        try:
+            stored.append(store_photo(file, user))
+        except ValidationError as error:
+            upload_errors.append(f"“{file.name}”: {' '.join(error.messages)}")
+    attached = form.attached_photos(extra=stored)
+    photo_forms = photo_forms_for(attached, request.POST, sending=sending)
+    form_ok = form.is_valid()
+    for message in upload_errors:
+        form.add_error("new_photos", message)
+    photos_ok = all([photo_form.is_valid() for photo_form in photo_forms])
+    if not (form_ok and photos_ok and not upload_errors):
+        if not photos_ok:
+            form.add_error(None, "Each photo needs alt text and a credit before the update is sent.")
+        return render_form(request, form, photo_forms, update, status=400)
+
+    try:
+        with transaction.atomic():
+            for photo_form in photo_forms:
+                photo_form.save()
+            update = save_filing(form, attached)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render_form(request, form, photo_forms, update, status=400)
+    except EditConflict as conflict:
+        if is_own_repeat(conflict.current, form, user):
+            return redirect("liveblogs:filed", pk=conflict.current.pk)
+        form.add_error(None, conflict_message(conflict.current))
+        return render_form(request, form, photo_forms, update, status=409)
+    except IntegrityError:
+        # The same form sent twice at once: the other request made the update.
+        if done := already_filed(request):
+            return redirect("liveblogs:filed", pk=done.pk)
+        raise
+    return redirect("liveblogs:filed", pk=update.pk)
+
+
+def already_filed(request):
+    """The update this form's one-time key already made for this reporter, if any."""
+    try:
+        key = uuid.UUID(request.POST.get("filing_key", ""))
+    except ValueError:
+        return None
+    return Update.objects.filter(filing_key=key, created_by=request.user).first()
+
+
+def photo_forms_for(photos, data=None, *, sending=False):
+    """One words form per attached photo. A photo that arrived with this very POST has no words
+    in it yet: its form starts from what the file said, so it is checked like the others."""
+    forms = []
+    for photo in photos:
+        prefix = f"photo-{photo.pk}"
+        if data is not None and f"{prefix}-caption" not in data:
+            data_for_photo = {f"{prefix}-{name}": getattr(photo, name) for name in FilingPhotoForm.Meta.fields}
+        else:
+            data_for_photo = data
+        forms.append(
+            FilingPhotoForm(data_for_photo, instance=photo, prefix=prefix, sending=sending)
+        )
+    return forms
+
+
+def save_filing(form, photos):
+    """Store the filed update with the status its button asked for."""
+    user, data = form.user, form.cleaned_data
+    update = form.save(commit=False)
+    action = data["action"]
+    if update.pk is None:
+        update.filing_key = data["filing_key"]
+    if action == FilingForm.PUBLISH:
+        update.status = Status.PUBLISHED
+    elif action == FilingForm.SUBMIT:
+        update.status = Status.SUBMITTED
+    elif action == FilingForm.DRAFT:
+        update.status = Status.DRAFT
+    if update.status == Status.PUBLISHED:
+        # The same check the desk's publish makes: every photo needs alt text and a credit.
+        problems = [photo.publishing_problem() for photo in photos if photo.missing_for_publishing()]
+        if problems:
+            raise ValidationError(problems)
+    reporter = getattr(user, "reporter", None)
+    own = [reporter] if reporter and (update.pk is None or reporter in update.authors.all()) else []
+    authors = [*own, *data["coauthors"]] if update.pk is None else keep_order(update, own, data)
+    return update.save_edit(
+        by=user,
+        expected_revision=data.get("revision") if update.pk else None,
+        minor=data.get("minor", False),
+        authors=authors,
+        photos=photos,
+    )
+
+
+def keep_order(update, own, data):
+    """An edit keeps the bylines' order, the filer first, co-authors as chosen."""
+    chosen = list(data["coauthors"])
+    current = [r for r in update.authors.all() if r in own or r in chosen]
+    return current + [r for r in chosen if r not in current]
+
+
+def is_own_repeat(current, form, user):
+    """A double tap on an edit: the first tap saved exactly this text, so nothing was lost."""
+    data = form.cleaned_data
+    return (
+        current.edited_by_id == user.pk
+        and current.headline == data.get("headline")
+        and current.body == data.get("body")
+    )
+
+
+def conflict_message(current):
+    who = current.edited_by
+    name = (who.get_full_name() or who.get_username()) if who else "someone"
+    when = date_format(timezone.localtime(current.edited_at), "g:i:s a")
+    return (
+        f"{name} saved this update at {when} while you were editing. Nothing was saved: your "
+        f"text is below. Copy what you need, then open the update again to see their version."
+    )
+
+
+def render_form(request, form, photo_forms, update, status=200):
+    pages = form.fields["live_page"].queryset
+    return render(
+        request,
+        "liveblogs/filing/file.html",
+        {
+            "form": form,
+            "photo_forms": photo_forms,
+            "update": update,
+            "publishable": [page.pk for page in pages if page.user_can_publish(request.user)],
+            "draft_key": f"update-{update.pk}" if update.pk else "new",
+        },
+        status=status,
+    )
+
+
+@filer_required
+@require_POST
+def upload_photo(request):
+    """Store one photo picked in the filing form (sent by its script, with progress) and answer
+    with the fields for its words, or with why the file was refused."""
+    file = request.FILES.get("image")
+    if file is None:
+        return JsonResponse({"error": "No file arrived. Try again."}, status=400)
+    try:
+        photo = store_photo(file, request.user)
+    except ValidationError as error:
+        return JsonResponse({"error": f"“{file.name}”: {' '.join(error.messages)}"}, status=400)
+    return JsonResponse({"id": photo.pk, "html": photo_fields(request, photo)})
+
+
+@filer_required
+@require_GET
+def photo_fields_view(request, pk):
+    """The fields for one of the reporter's photos, to put back a copy kept in the browser."""
+    photo = get_object_or_404(Photo, pk=pk, uploaded_by=request.user)
+    return JsonResponse({"id": photo.pk, "html": photo_fields(request, photo)})
+
+
+def photo_fields(request, photo):
+    form = FilingPhotoForm(instance=photo, prefix=f"photo-{photo.pk}")
+    return render_to_string(
+        "liveblogs/filing/_photo_fields.html", {"photo_form": form}, request=request
+    )
+
+
+@filer_required
+@require_GET
+def filed(request, pk):
+    """What happened to what the reporter just filed, and where to see it."""
+    update = get_object_or_404(
+        Update.objects.filter(Q(created_by=request.user) | Q(pk__in=editable_updates(request.user)))
+        .select_related("live_page"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "liveblogs/filing/filed.html",
+        {"update": update, "can_edit": editable_updates(request.user).filter(pk=pk).exists()},
+    )
+
+
+@filer_required
+@require_GET
+def my_updates(request):
+    """The reporter's drafts, submitted and published updates, newest first."""
+    user = request.user
+    mine = (
+        Update.objects.filter(Q(created_by=user) | Q(authors__user=user))
+        .distinct()
+        .select_related("live_page")
+        .order_by("-edited_at", "-pk")
+    )
+    page = Paginator(mine, 30).get_page(request.GET.get("page"))
+    editable = set(editable_updates(user).filter(pk__in=[u.pk for u in page]).values_list("pk", flat=True))
+    return render(
+        request, "liveblogs/filing/mine.html", {"page_obj": page, "editable": editable}
+    )
