@@ -1,0 +1,48 @@
+"""Write one live page, with its photos and video, to a self-contained zip archive."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from liveblogs.models import LivePage
+from liveblogs.portable import export_livepage
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a live page (a recap, usually) to a zip archive that import_livepage restores on "
+        "another installation: the page, its series, key points, callouts, published and "
+        "withdrawn updates with bylines, photos and video, and the photo and video files. "
+        "Drafts and reader submissions stay behind unless asked for."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="The live page's address, e.g. kestrel-river-flood.")
+        parser.add_argument(
+            "-o", "--output", help="Where to write the archive (default: <slug>.zip here)."
+        )
+        parser.add_argument(
+            "--include-drafts", action="store_true",
+            help="Also export draft and submitted updates, which readers never saw.",
+        )
+        parser.add_argument(
+            "--include-submissions", action="store_true",
+            help="Also export reader submissions, with the readers' names, e-mail addresses and "
+            "phone numbers. Only where the receiving installation may hold them.",
+        )
+
+    def handle(self, *args, slug, output, include_drafts, include_submissions, **options):
+        try:
+            page = LivePage.objects.get(slug=slug)
+        except LivePage.DoesNotExist:
+            raise CommandError(f"No live page has the address {slug!r}.") from None
+        path = Path(output or f"{slug}.zip")
+        data = export_livepage(
+            page, path, drafts=include_drafts, submissions=include_submissions
+        )
+        self.stdout.write(
+            f"Wrote {path}: {len(data['updates'])} updates, {len(data['photos'])} photos, "
+            f"{len(data['videos'])} videos, {len(data['reporters'])} reporters"
+            + (f", {len(data['submissions'])} reader submissions" if include_submissions else "")
+            + "."
+        )

@@ -1,0 +1,34 @@
+"""Restore a live page from an archive written by export_livepage."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from liveblogs.portable import ArchiveError, import_livepage
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore a live page from an archive written by export_livepage, on this or another "
+        "installation. Series and reporters are matched by their addresses (slugs); photos and "
+        "videos are stored anew, with renditions made here. All or nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("archive", help="The .zip file export_livepage wrote.")
+        parser.add_argument(
+            "--replace", action="store_true",
+            help="If a live page with the same address exists, delete it (its updates, key "
+            "points, callouts and reader submissions) and restore the archived one in its place.",
+        )
+
+    def handle(self, *args, archive, replace, **options):
+        try:
+            with open(archive, "rb") as file:
+                page = import_livepage(file, replace=replace)
+        except FileNotFoundError:
+            raise CommandError(f"No file {archive!r}.") from None
+        except ArchiveError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(
+            f"Imported “{page.title}” at {page.get_absolute_url()}: "
+            f"{page.updates.count()} updates, version {page.version}."
+        )

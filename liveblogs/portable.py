@@ -1,0 +1,410 @@
+"""Portable recaps: one live page as a self-contained archive, restored on another installation.
+
+The archive is a zip file: ``livepage.json`` (the page, its series, key points, callouts, updates
+with bylines, photos and video, and the reporters named) and ``media/`` (each photo's stored
+original and any uploaded video). Renditions are not carried: the importing site makes its own
+with its own settings, as for any new photo.
+
+What readers never saw stays behind: draft and submitted updates only with ``drafts=True``;
+reader submissions, which hold readers' personal data, only with ``submissions=True``. Logins
+(who created, edited or published what) belong to one installation and are never exported.
+
+Import maps series and reporters by slug (an existing one is kept as it is), makes new photos and
+videos, and refuses a page slug that exists unless told to replace that page. The page continues
+from the version it had (or the replaced page's, if higher) and every row is saved the way the
+admin saves it, so versions stay the page's own and only rise, and cached page state is dropped.
+"""
+
+import json
+import zipfile
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .models import (
+    Callout,
+    KeyPoint,
+    LivePage,
+    Photo,
+    ReaderSubmission,
+    Reporter,
+    Series,
+    Update,
+    UpdateAuthor,
+    UpdatePhoto,
+    Video,
+)
+
+FORMAT = "django-liveblogs.livepage"
+FORMAT_VERSION = 1
+MANIFEST = "livepage.json"
+
+PAGE_FIELDS = ["slug", "title", "standfirst", "status", "coverage_start", "coverage_end",
+               "time_zone", "needs_approval", "version", "changed_at"]
+UPDATE_FIELDS = ["headline", "body", "status", "published_at", "pinned", "key_event",
+                 "correction_note", "corrected_at", "revised_at", "page_version"]
+CALLOUT_FIELDS = ["prompt", "description", "is_open", "deadline", "ask_location", "ask_phone",
+                  "ask_photo"]
+SUBMISSION_FIELDS = ["body", "name", "email", "location", "phone", "consent_publish",
+                     "consent_contact", "status", "editor_notes", "created_at"]
+REPORTER_FIELDS = ["slug", "name", "role", "bio", "is_active"]
+DATETIME_FIELDS = {"coverage_start", "coverage_end", "changed_at", "published_at",
+                   "corrected_at", "revised_at", "deadline", "created_at"}
+
+
+class ArchiveError(Exception):
+    """The archive cannot be imported; the message says why."""
+
+
+def dump(instance, fields):
+    data = {}
+    for name in fields:
+        value = getattr(instance, name, None)
+        data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return data
+
+
+def load(data, fields):
+    values = {}
+    for name in fields:
+        if name not in data:
+            continue
+        value = data[name]
+        if name in DATETIME_FIELDS and value is not None:
+            value = parse_datetime(value)
+        values[name] = value
+    return values
+
+
+# Export -------------------------------------------------------------------------------------------
+
+
+class Exporter:
+    def __init__(self, page, *, drafts=False, submissions=False):
+        self.page = page
+        self.drafts = drafts
+        self.submissions = submissions
+        self.photos = {}  # archive key -> Photo
+        self.videos = {}
+        self.reporters = {}
+
+    def photo(self, photo):
+        if photo is None:
+            return None
+        key = f"photo-{photo.pk}"
+        self.photos[key] = photo
+        return key
+
+    def video(self, video):
+        if video is None:
+            return None
+        key = f"video-{video.pk}"
+        if key not in self.videos:
+            self.videos[key] = video
+            self.photo(video.poster)
+        return key
+
+    def reporter(self, reporter):
+        if reporter.slug not in self.reporters:
+            self.reporters[reporter.slug] = reporter
+            self.photo(reporter.headshot)
+        return reporter.slug
+
+    def updates(self):
+        shown = [Update.Status.PUBLISHED, Update.Status.WITHDRAWN]
+        if self.drafts:
+            shown += [Update.Status.DRAFT, Update.Status.SUBMITTED]
+        return (
+            self.page.updates.filter(status__in=shown)
+            .select_related("video__poster", "callout")
+            .prefetch_related("bylines__reporter__headshot", "update_photos__photo")
+            .order_by("published_at", "pk")
+        )
+
+    def manifest(self):
+        page = self.page
+        callouts = list(page.callouts.order_by("created_at", "pk"))
+        callout_keys = {c.pk: f"callout-{c.pk}" for c in callouts}
+        data = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "exported_at": timezone.now().isoformat(),
+            "page": {
+                **dump(page, PAGE_FIELDS),
+                "series": page.series.slug if page.series else None,
+                "lead_photo": self.photo(page.lead_photo),
+                "lead_video": self.video(page.lead_video),
+                "desk": [self.reporter(r) for r in page.desk.order_by("slug")],
+            },
+            "series": (
+                {"slug": page.series.slug, "name": page.series.name,
+                 "description": page.series.description}
+                if page.series else None
+            ),
+            "key_points": [
+                {"text": p.text, "link": p.link, "position": p.position}
+                for p in page.key_points.all()
+            ],
+            "callouts": [
+                {"key": callout_keys[c.pk], **dump(c, CALLOUT_FIELDS)} for c in callouts
+            ],
+            "updates": [],
+        }
+        update_keys = {}
+        for update in self.updates():
+            update_keys[update.pk] = f"update-{update.pk}"
+            data["updates"].append({
+                "key": update_keys[update.pk],
+                **dump(update, UPDATE_FIELDS),
+                "authors": [self.reporter(b.reporter) for b in update.bylines.all()],
+                "photos": [self.photo(row.photo) for row in update.update_photos.all()],
+                "video": self.video(update.video),
+                "callout": callout_keys.get(update.callout_id),
+            })
+        if self.submissions:
+            data["submissions"] = [
+                {
+                    **dump(s, SUBMISSION_FIELDS),
+                    "callout": callout_keys.get(s.callout_id),
+                    "photo": self.photo(s.photo),
+                    "answered_by": update_keys.get(s.answered_by_id),
+                }
+                for s in page.submissions.select_related("photo").order_by("created_at", "pk")
+            ]
+        data["reporters"] = [
+            {**dump(r, REPORTER_FIELDS), "headshot": self.photo(r.headshot)}
+            for r in self.reporters.values()
+        ]
+        data["videos"] = {
+            key: {
+                "title": v.title,
+                "description": v.description,
+                "duration": v.duration.total_seconds() if v.duration is not None else None,
+                "poster": self.photo(v.poster),
+                "url": v.url,
+                "file": f"media/{key}{PurePosixPath(v.file.name).suffix}" if v.file else None,
+            }
+            for key, v in self.videos.items()
+        }
+        data["photos"] = {
+            key: {
+                "file": f"media/{key}{PurePosixPath(p.image.name).suffix}",
+                "caption": p.caption,
+                "credit": p.credit,
+                "alt_text": p.alt_text,
+            }
+            for key, p in self.photos.items()
+        }
+        return data
+
+    def write(self, file):
+        data = self.manifest()
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(MANIFEST, json.dumps(data, indent=1, ensure_ascii=False))
+            for key, photo in self.photos.items():
+                copy_file(archive, photo.image, data["photos"][key]["file"])
+            for key, video in self.videos.items():
+                if video.file:
+                    copy_file(archive, video.file, data["videos"][key]["file"])
+        return data
+
+
+def copy_file(archive, field_file, name):
+    # Photos and videos are compressed already: stored as they are.
+    with field_file.open("rb") as source, archive.open(
+        zipfile.ZipInfo(name, date_time=timezone.now().timetuple()[:6]), "w"
+    ) as target:
+        while chunk := source.read(1 << 20):
+            target.write(chunk)
+
+
+def export_livepage(page, file, *, drafts=False, submissions=False):
+    """Write ``page`` to ``file`` (a path or a binary file) as a zip archive; return the manifest.
+
+    Draft and submitted updates only with ``drafts``; reader submissions only with
+    ``submissions``.
+    """
+    return Exporter(page, drafts=drafts, submissions=submissions).write(file)
+
+
+# Import -------------------------------------------------------------------------------------------
+
+
+class Importer:
+    def __init__(self, archive, data):
+        self.archive = archive
+        self.data = data
+        self.photos = {}
+        self.videos = {}
+
+    def read(self, name):
+        try:
+            return self.archive.read(name)
+        except KeyError:
+            raise ArchiveError(f"The archive lacks {name}, which {MANIFEST} names.") from None
+
+    def photo(self, key):
+        if key is None:
+            return None
+        if key not in self.photos:
+            try:
+                entry = self.data["photos"][key]
+            except KeyError:
+                raise ArchiveError(f"{MANIFEST} names photo {key!r} but does not describe it.") \
+                    from None
+            suffix = PurePosixPath(entry["file"]).suffix
+            photo = Photo(
+                image=ContentFile(self.read(entry["file"]), name=f"photo{suffix}"),
+                caption=entry.get("caption", ""),
+                credit=entry.get("credit", ""),
+                alt_text=entry.get("alt_text", ""),
+            )
+            photo.save()  # checked and rendered as any upload is
+            words = {f: entry.get(f, "") for f in ("caption", "credit")}
+            if any(getattr(photo, f) != v for f, v in words.items()):
+                # Ingesting fills a blank caption from the file; the archive's words stand.
+                Photo.objects.filter(pk=photo.pk).update(**words)
+                for f, v in words.items():
+                    setattr(photo, f, v)
+            self.photos[key] = photo
+        return self.photos[key]
+
+    def video(self, key):
+        if key is None:
+            return None
+        if key not in self.videos:
+            entry = self.data["videos"][key]
+            video = Video(
+                title=entry["title"],
+                description=entry.get("description", ""),
+                duration=(
+                    timedelta(seconds=entry["duration"])
+                    if entry.get("duration") is not None else None
+                ),
+                poster=self.photo(entry.get("poster")),
+                url=entry.get("url") or "",
+            )
+            if entry.get("file"):
+                name = f"video{PurePosixPath(entry['file']).suffix}"
+                video.file.save(name, ContentFile(self.read(entry["file"])), save=False)
+            video.save()
+            self.videos[key] = video
+        return self.videos[key]
+
+    def reporters(self):
+        by_slug = {}
+        for entry in self.data.get("reporters", []):
+            reporter = Reporter.objects.filter(slug=entry["slug"]).first()
+            if reporter is None:
+                reporter = Reporter.objects.create(
+                    **load(entry, REPORTER_FIELDS), headshot=self.photo(entry.get("headshot"))
+                )
+            by_slug[reporter.slug] = reporter
+        return by_slug
+
+    def series(self):
+        entry = self.data.get("series")
+        if not entry:
+            return None
+        series, _created = Series.objects.get_or_create(
+            slug=entry["slug"],
+            defaults={"name": entry["name"], "description": entry.get("description", "")},
+        )
+        return series
+
+    def run(self, *, replace=False):
+        page_data = self.data["page"]
+        slug = page_data["slug"]
+        existing = LivePage.objects.select_for_update().filter(slug=slug).first()
+        if existing and not replace:
+            raise ArchiveError(
+                f"A live page with the address {slug!r} exists. Use --replace to replace it."
+            )
+        start_version = max(page_data.get("version") or 0, existing.version if existing else 0)
+        if existing:
+            existing.delete()
+
+        reporters = self.reporters()
+        page = LivePage(
+            **load(page_data, [f for f in PAGE_FIELDS if f != "version"]),
+            series=self.series(),
+            lead_photo=self.photo(page_data.get("lead_photo")),
+            lead_video=self.video(page_data.get("lead_video")),
+            version=start_version,
+            key_points_version=start_version,
+        )
+        page.full_clean(exclude=["series", "lead_photo", "lead_video", "desk"])
+        page.save()
+        page.desk.set([reporters[s] for s in page_data.get("desk", [])])
+
+        for point in self.data.get("key_points", []):
+            KeyPoint.objects.create(live_page=page, **point)
+        callouts = {}
+        for entry in self.data.get("callouts", []):
+            callouts[entry["key"]] = Callout.objects.create(
+                live_page=page, **load(entry, CALLOUT_FIELDS)
+            )
+        updates = {}
+        for entry in self.data.get("updates", []):
+            values = load(entry, UPDATE_FIELDS)
+            values.pop("page_version", None)  # the page's own, given as it is saved
+            update = Update(
+                live_page=page, video=self.video(entry.get("video")),
+                callout=callouts.get(entry.get("callout")), **values,
+            )
+            update.save()
+            for position, slug_ in enumerate(entry.get("authors", [])):
+                UpdateAuthor.objects.create(
+                    update=update, reporter=reporters[slug_], position=position
+                )
+            for position, key in enumerate(entry.get("photos", [])):
+                UpdatePhoto.objects.create(update=update, photo=self.photo(key), position=position)
+            updates[entry["key"]] = update
+        for entry in self.data.get("submissions", []):
+            ReaderSubmission.objects.create(
+                live_page=page,
+                callout=callouts.get(entry.get("callout")),
+                photo=self.photo(entry.get("photo")),
+                answered_by=updates.get(entry.get("answered_by")),
+                **{k: v for k, v in load(entry, SUBMISSION_FIELDS).items() if k != "created_at"},
+            )
+        # One change more, recorded when the import commits: it drops the cached page state
+        # (bump_version) and readers' caches see a version above any they held.
+        LivePage.objects.next_version(page.pk)
+        if not existing and page_data.get("changed_at"):
+            # Readers see when the page last changed, not when it was copied here. (A replaced
+            # page keeps "now": its readers may have seen a later change.)
+            changed_at = parse_datetime(page_data["changed_at"])
+            models.QuerySet.update(LivePage.objects.filter(pk=page.pk), changed_at=changed_at)
+        page.refresh_from_db()
+        return page
+
+
+def import_livepage(file, *, replace=False):
+    """Restore the live page archived in ``file`` (a path or a binary file); return it.
+
+    Raises ``ArchiveError`` when the archive is not one, or the page's address is taken and
+    ``replace`` is false. All or nothing: a failure leaves the database as it was.
+    """
+    try:
+        archive = zipfile.ZipFile(file)
+    except zipfile.BadZipFile:
+        raise ArchiveError("This is not a live page archive (not a zip file).") from None
+    with archive:
+        try:
+            data = json.loads(archive.read(MANIFEST))
+        except KeyError:
+            raise ArchiveError(f"This is not a live page archive (no {MANIFEST}).") from None
+        if data.get("format") != FORMAT:
+            raise ArchiveError(f"This is not a live page archive ({MANIFEST} says otherwise).")
+        if data.get("format_version", 0) > FORMAT_VERSION:
+            raise ArchiveError(
+                f"This archive is format {data['format_version']}; this installation reads "
+                f"up to {FORMAT_VERSION}. Upgrade django-liveblogs here first."
+            )
+        with transaction.atomic():
+            return Importer(archive, data).run(replace=replace)

@@ -1,0 +1,241 @@
+"""export_livepage and import_livepage: a recap travels to another installation intact."""
+
+import io
+import json
+import re
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db import models
+from django.utils import timezone
+
+from liveblogs.models import LivePage, Photo, ReaderSubmission, Reporter, Series, Update, Video
+from liveblogs.portable import ArchiveError, import_livepage
+
+from .factories import (
+    make_callout,
+    make_key_point,
+    make_page,
+    make_photo,
+    make_reporter,
+    make_series,
+    make_submission,
+    make_update,
+    make_video,
+)
+
+SLUG = "harbour-storm"
+
+
+@pytest.fixture
+def recap(db):
+    """An ended page with everything a recap can show, and what readers never saw."""
+    start = timezone.now() - timedelta(days=3)
+    series = make_series(name="Storm season", slug="storm-season", description="All of it.")
+    headshot = make_photo(caption="", credit="Courier staff", alt_text="Mara Quill")
+    mara = make_reporter(name="Mara Quill", slug="mara-quill", role="Senior writer",
+                         headshot=headshot)
+    tom = make_reporter(name="Tom Reyes", slug="tom-reyes", role="Photographer")
+    lead = make_photo(caption="Waves over the sea wall", credit="Tom Reyes/Courier",
+                      alt_text="Grey waves breaking over a stone wall")
+    page = make_page(
+        title="Storm hits the harbour", slug=SLUG, series=series, lead_photo=lead,
+        standfirst="Winds of 120 km/h closed the port.", status=LivePage.Status.LIVE,
+        coverage_start=start, time_zone="America/Halifax", desk=[mara, tom],
+    )
+    make_key_point(live_page=page, text="The port is closed until Friday", position=0)
+    make_key_point(live_page=page, text="Shelters open at the arena", position=1)
+    callout = make_callout(live_page=page, prompt="Did the storm reach your street?")
+    boats = make_photo(caption="Boats pulled up the ramp", credit="Tom Reyes/Courier",
+                       alt_text="Fishing boats on a concrete ramp")
+    video = make_video(title="The sea wall at noon", poster=make_photo(
+        caption="", credit="Courier", alt_text="Spray over the wall"))
+    first = make_update(live_page=page, headline="Port closes", authors=[mara, tom],
+                        photos=[boats], published_at=start + timedelta(hours=1), key_event=True,
+                        body="<p>The <strong>harbour master</strong> closed the port.</p>")
+    make_update(live_page=page, headline="Sea wall footage", authors=[tom], video=video,
+                published_at=start + timedelta(hours=2))
+    make_update(live_page=page, headline="Shelters open", authors=[mara], pinned=True,
+                published_at=start + timedelta(hours=3), correction_note="The arena, not the school.",
+                corrected_at=start + timedelta(hours=4), callout=callout)
+    make_update(live_page=page, headline="Wrong figures", status=Update.Status.WITHDRAWN,
+                published_at=start + timedelta(hours=2, minutes=30))
+    make_update(live_page=page, headline="Unfinished draft", status=Update.Status.DRAFT)
+    make_update(live_page=page, headline="Waiting for approval", status=Update.Status.SUBMITTED)
+    make_submission(live_page=page, callout=callout, name="Pat Private",
+                    email="pat.private@example.org", phone="+1 902 555 0100",
+                    answered_by=first)
+    page.end()
+    page.refresh_from_db()
+    return page
+
+
+def visible_text(html):
+    """What a reader reads: the text, without markup, addresses or ids."""
+    html = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def media_urls(html):
+    return re.findall(r"/media/[^\s\"',]+", html)
+
+
+def reader_view(client, page):
+    """What readers get: the page, each permalink, the first poll."""
+    page_html = client.get(page.get_absolute_url()).content.decode()
+    permalinks = {
+        u.headline: visible_text(client.get(u.get_absolute_url()).content.decode())
+        for u in Update.objects.visible().filter(live_page=page)
+    }
+    poll = client.get(f"{page.get_absolute_url()}changes.json?since=0").json()
+    return page_html, permalinks, poll
+
+
+def export(tmp_path, *args):
+    path = tmp_path / "recap.zip"
+    call_command("export_livepage", SLUG, "-o", str(path), *args, stdout=io.StringIO())
+    return path
+
+
+def forget_everything():
+    """Another installation: none of the page's rows, reporters, series, photos or files."""
+    LivePage.objects.all().delete()
+    ReaderSubmission.objects.all().delete()
+    Update.objects.all().delete()
+    models.QuerySet.delete(Reporter.objects.all())
+    Series.objects.all().delete()
+    Video.objects.all().delete()
+    Photo.objects.all().delete()
+    cache.clear()
+
+
+def test_round_trip_shows_readers_the_same_recap(client, recap, tmp_path, settings):
+    before_html, before_permalinks, before_poll = reader_view(client, recap)
+    old_version = recap.version
+    path = export(tmp_path)
+
+    forget_everything()
+    settings.MEDIA_ROOT = tmp_path / "other-installation-media"
+    out = io.StringIO()
+    call_command("import_livepage", str(path), stdout=out)
+    assert "Imported “Storm hits the harbour”" in out.getvalue()
+
+    page = LivePage.objects.get(slug=SLUG)
+    after_html, after_permalinks, after_poll = reader_view(client, page)
+
+    # The same words, bylines, times (in the page's zone), photo captions, credits and flags.
+    assert visible_text(after_html) == visible_text(before_html)
+    for text in ["Mara Quill", "Senior writer", "Tom Reyes", "Waves over the sea wall",
+                 "Boats pulled up the ramp", "Sea wall footage", "Duration 1:52",
+                 "Correction", "The port is closed until Friday", "Storm season"]:
+        assert text in visible_text(after_html), text
+    assert after_permalinks == before_permalinks
+    assert [visible_text(u["html"]) for u in after_poll["updates"]] == [
+        visible_text(u["html"]) for u in before_poll["updates"]
+    ]
+    # Never seen by readers, so never carried.
+    for hidden in ["Wrong figures", "Unfinished draft", "Waiting for approval"]:
+        assert hidden not in after_html
+    assert not Update.objects.filter(status__in=["draft", "submitted"]).exists()
+    assert Update.objects.get(headline="Wrong figures").status == "withdrawn"
+    assert not ReaderSubmission.objects.exists()
+
+    # Photos are new files on this installation, and every rendition the page names exists.
+    urls = media_urls(after_html)
+    assert len(urls) == len(media_urls(before_html)) > 0
+    for url in urls:
+        assert default_storage.exists(url.removeprefix("/media/")), url
+    assert Path(settings.MEDIA_ROOT, Photo.objects.get(caption="Boats pulled up the ramp")
+                .image.name).exists()
+    assert Reporter.objects.get(slug="mara-quill").headshot.alt_text == "Mara Quill"
+
+    # Versions: the page's own, above the one it had, with its updates at or below it.
+    assert page.version > old_version
+    assert page.updates.aggregate(v=models.Max("page_version"))["v"] <= page.version
+    assert client.get(f"{page.get_absolute_url()}changes.json?since={page.version}").json()[
+        "updates"
+    ] == []
+    assert page.status == LivePage.Status.ENDED and page.time_zone == "America/Halifax"
+    assert page.changed_at == recap.changed_at  # "Updated …" as it was
+    assert list(page.desk.values_list("slug", flat=True).order_by("slug")) == [
+        "mara-quill", "tom-reyes"
+    ]
+
+
+def test_the_archive_leaves_out_drafts_and_readers_personal_data(recap, tmp_path):
+    path = export(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+        data = json.loads(archive.read("livepage.json"))
+    for private in [b"pat.private@example.org", b"Pat Private", b"555 0100",
+                    b"Unfinished draft", b"Waiting for approval"]:
+        assert private not in everything
+    assert "submissions" not in data
+    assert {u["status"] for u in data["updates"]} == {"published", "withdrawn"}
+    assert all(name == "livepage.json" or name.startswith("media/") for name in archive.namelist())
+
+
+def test_flags_carry_drafts_and_submissions(recap, tmp_path):
+    path = export(tmp_path, "--include-drafts", "--include-submissions")
+    forget_everything()
+    call_command("import_livepage", str(path), stdout=io.StringIO())
+    page = LivePage.objects.get(slug=SLUG)
+    assert set(page.updates.values_list("status", flat=True)) == {
+        "published", "withdrawn", "draft", "submitted"
+    }
+    submission = ReaderSubmission.objects.get()
+    assert (submission.email, submission.phone) == ("pat.private@example.org", "+1 902 555 0100")
+    assert submission.callout.prompt == "Did the storm reach your street?"
+    assert submission.answered_by.headline == "Port closes"
+
+
+def test_an_existing_page_is_refused_unless_replaced(client, recap, tmp_path):
+    path = export(tmp_path)
+    with pytest.raises(CommandError, match="--replace"):
+        call_command("import_livepage", str(path), stdout=io.StringIO())
+
+    old = LivePage.objects.get(slug=SLUG)
+    make_update(live_page=old, headline="Added after the export")
+    old.refresh_from_db()
+    call_command("import_livepage", str(path), "--replace", stdout=io.StringIO())
+
+    page = LivePage.objects.get(slug=SLUG)
+    assert page.pk != old.pk
+    assert page.version > old.version  # readers' caches never see the version go back
+    html = client.get(page.get_absolute_url()).content.decode()
+    assert "Port closes" in html and "Added after the export" not in html
+    # Series and reporters that exist are used as they are, not duplicated.
+    assert Reporter.objects.filter(slug="mara-quill").count() == 1
+    assert Series.objects.count() == 1
+
+
+def test_a_file_that_is_not_an_archive_is_refused(db, tmp_path):
+    with pytest.raises(ArchiveError, match="not a zip"):
+        import_livepage(io.BytesIO(b"hello"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("livepage.json", json.dumps({"format": "something-else"}))
+    with pytest.raises(ArchiveError, match="not a live page archive"):
+        import_livepage(io.BytesIO(buffer.getvalue()))
+    with pytest.raises(CommandError, match="No live page"):
+        call_command("export_livepage", "nowhere", stdout=io.StringIO())
+
+
+def test_a_failed_import_leaves_nothing_behind(recap, tmp_path):
+    path = export(tmp_path)
+    forget_everything()
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as archive:
+        for name, content in entries.items():
+            if name != max(n for n in entries if n.startswith("media/")):
+                archive.writestr(name, content)
+    with pytest.raises(ArchiveError, match="lacks"):
+        import_livepage(io.BytesIO(broken.getvalue()))
+    assert not LivePage.objects.exists() and not Update.objects.exists()
