@@ -160,7 +160,8 @@ def file_update(request, pk=None):
         # The same form sent twice at once: the other request made the update.
         if done := already_filed(request):
             return redirect("liveblogs:filed", pk=done.pk)
-        raise
+        form.add_error(None, "This form was already sent once. Reload the page to file again: copy your text first.")
+        return render_form(request, form, photo_forms, update, status=409)
     return redirect("liveblogs:filed", pk=update.pk)
 
 
