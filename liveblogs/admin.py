@@ -1,19 +1,29 @@
 """The editors' desk. Every action goes through the model's workflow methods, so each change
 moves the page's version and leaves a revision, whether it comes from a form or a bulk action."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.db.models import Count, Prefetch, Q
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import revisions
 from .forms import PhotoForm
 from .models import (
     Callout,
+    EditConflict,
     KeyPoint,
     LivePage,
     Photo,
@@ -223,48 +233,104 @@ def flag_action(flag, value, description, permissions, done_message):
     return action
 
 
-class RevisionInline(admin.TabularInline):
-    model = UpdateRevision
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "created_by", "status", "headline"]
-    readonly_fields = fields
-    verbose_name_plural = _("history")
-    classes = ["collapse"]
+def conflict_message(current):
+    """What an editor whose save came too late is told: who saved first, when, and what to do."""
+    who = current.edited_by
+    name = (who.get_full_name() or who.get_username()) if who else _("someone")
+    return _(
+        "Saved by %(name)s at %(time)s while you were editing. Your text is below; copy what you "
+        "need, then reload to see their version."
+    ) % {"name": name, "time": dateformat.format(timezone.localtime(current.edited_at), "g:i a T")}
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class UpdateAdminForm(forms.ModelForm):
+    """The update change form, carrying the revision it was loaded at.
+
+    A save based on an older revision is refused in ``clean()``, before the update or any byline
+    or photo row is written, so the editor gets the form back with everything they typed.
+    """
+
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+    minor = forms.BooleanField(
+        label=_("Minor edit (typo fix): readers see no “edited” mark"), required=False
+    )
+
+    class Meta:
+        model = Update
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            # Nothing to conflict with, nothing to mark edited.
+            del self.fields["revision"], self.fields["minor"]
+        else:
+            self.fields["revision"].initial = self.instance.revision
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is not None and "revision" in self.fields:
+            # Locked until the admin's transaction ends, so no save can slip in before ours.
+            current = (
+                Update.objects.select_for_update().select_related("edited_by")
+                .get(pk=self.instance.pk)
+            )
+            if cleaned_data.get("revision") != current.revision:
+                raise ValidationError(conflict_message(current), code="edit_conflict")
+        return cleaned_data
+
+
+def loaded_revision(request):
+    """The update revision a POST says its page was showing, or None."""
+    value = request.POST.get("revision", "")
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def ordered_rows(formset, field):
+    """The objects the inline ``formset`` names in ``field``, in the order of their positions."""
+    rows = []
+    for index, form in enumerate(formset.forms):
+        data = getattr(form, "cleaned_data", None) or {}
+        if formset.can_delete and formset._should_delete_form(form):
+            continue
+        if data.get(field) is not None:
+            rows.append((data.get("position") or 0, index, data[field]))
+    return [value for _position, _index, value in sorted(rows, key=lambda row: row[:2])]
 
 
 @admin.register(Update)
 class UpdateAdmin(DeskScopedAdmin):
+    form = UpdateAdminForm
+    change_form_template = "admin/liveblogs/update/change_form.html"
     list_display = [
         "headline", "page", "byline", "status", "published_at", "pinned", "key_event",
-        "photo_thumbnails",
+        "photo_thumbnails", "publish_button",
     ]
     list_display_links = ["headline"]
     list_filter = ["status", "key_event", "pinned", "live_page", "authors"]
     search_fields = ["headline", "body"]
     autocomplete_fields = ["live_page", "video"]
     date_hierarchy = "published_at"
-    inlines = [UpdateAuthorInline, UpdatePhotoInline, RevisionInline]
+    inlines = [UpdateAuthorInline, UpdatePhotoInline]
     list_select_related = ["live_page"]
     # Counts beside each filter choice: "Submitted for approval (3)" is the desk's queue.
     show_facets = admin.ShowFacets.ALWAYS
     actions = ["publish", "withdraw", "pin", "unpin", "mark_key_event", "unmark_key_event"]
     fieldsets = [
-        (None, {"fields": ["live_page", "headline", "body", "video"]}),
+        (None, {"fields": ["live_page", "headline", "body", "video", "minor", "revision"]}),
         (_("Publishing"), {"fields": ["status", "published_at", ("pinned", "key_event")]}),
-        (_("Correction"), {"fields": ["correction_note", "corrected_at"], "classes": ["collapse"]}),
+        (_("Correction"), {
+            "fields": ["correction_note", "corrected_at"],
+            "description": _("A note shown to readers with the update, with the time it was written."),
+        }),
         (_("Who and when"), {"fields": [
-            ("created_by", "created_at"), ("edited_by", "edited_at"), "published_by", "page_version",
+            ("created_by", "created_at"), ("edited_by", "edited_at"), "revised_at", "published_by",
+            "page_version",
         ]}),
     ]
     readonly_fields = [
-        "created_by", "created_at", "edited_by", "edited_at", "published_by", "page_version",
+        "created_by", "created_at", "edited_by", "edited_at", "revised_at", "corrected_at",
+        "published_by", "page_version",
     ]
 
     def get_queryset(self, request):
@@ -280,6 +346,24 @@ class UpdateAdmin(DeskScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         # Withdraw instead: the row and its history stay.
         return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # ``revision`` is the form's own field (the model's is not editable): not the model's.
+        fields = kwargs.get("fields")
+        if fields is None:
+            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [f for f in fields if f != "revision"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            return fieldsets
+        # Adding has nothing to conflict with or to mark edited; viewing saves nothing.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in {"minor", "revision"}]})
+            for name, options in fieldsets
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -298,17 +382,164 @@ class UpdateAdmin(DeskScopedAdmin):
         return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        if obj.status == Update.Status.PUBLISHED and "status" in form.changed_data:
-            obj.published_by = request.user
-        if not change:
-            obj.created_by = request.user
-        obj.edited_by = request.user
-        super().save_model(request, obj, form, change)
+        # Saved in save_related, with its bylines and photos, as one edit and one revision.
+        pass
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Now the bylines and photos are saved too: this is the update as the editor left it.
-        form.instance.record_revision(by=request.user)
+        authors = photos = None
+        for formset in formsets:
+            formset.save(commit=False)  # what changed, for the admin's log message; writes nothing
+            if formset.model is UpdateAuthor:
+                authors = ordered_rows(formset, "reporter")
+            elif formset.model is UpdatePhoto:
+                photos = ordered_rows(formset, "photo")
+        form.instance.save_edit(
+            by=request.user,
+            expected_revision=form.cleaned_data.get("revision") if change else None,
+            minor=form.cleaned_data.get("minor", False),
+            authors=authors,
+            photos=photos,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditConflict as conflict:
+            # Only if a save slipped in between the form's check and ours (the check locks the
+            # row, so on PostgreSQL it cannot): nothing was written.
+            self.message_user(request, conflict_message(conflict.current), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("<path:object_id>/revisions/", self.admin_site.admin_view(self.revisions_view),
+                 name="%s_%s_revisions" % info),
+            path("<path:object_id>/revisions/<int:revision_id>/restore/",
+                 self.admin_site.admin_view(self.restore_view), name="%s_%s_restore" % info),
+            path("<path:object_id>/publish/", self.admin_site.admin_view(self.publish_view),
+                 name="%s_%s_publish" % info),
+            *super().get_urls(),
+        ]
+
+    def _update_or_404(self, request, object_id):
+        """The update, if it is on this user's desk (404 otherwise) and they may see it."""
+        update = self.get_object(request, object_id)
+        if update is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, update):
+            raise PermissionDenied
+        return update
+
+    def revisions_view(self, request, object_id):
+        """An update's revisions, newest first, each with what it changed from the one before."""
+        update = self._update_or_404(request, object_id)
+        saved = list(update.revisions.select_related("created_by").order_by("-created_at", "-pk"))
+        history = [
+            (revision, revisions.changes_between(older, revision))
+            for revision, older in zip(saved, [*saved[1:], None])
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History: %(update)s") % {"update": update},
+            "subtitle": None,
+            "opts": self.opts,
+            "original": update,
+            "history": history,
+            "can_restore": self.has_change_permission(request, update),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/liveblogs/update/revisions.html", context)
+
+    def restore_view(self, request, object_id, revision_id):
+        """Write a revision's headline, body, bylines and photos back, as a new revision.
+
+        The status stays as it is: restoring words never publishes or withdraws anything.
+        """
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:liveblogs_update_revisions", args=[object_id]))
+        update = self._update_or_404(request, object_id)
+        if not self.has_change_permission(request, update):
+            raise PermissionDenied
+        revision = get_object_or_404(update.revisions, pk=revision_id)
+        back = reverse("admin:liveblogs_update_revisions", args=[update.pk])
+        authors = {r.pk: r for r in Reporter.objects.filter(pk__in=[a["id"] for a in revision.authors])}
+        photos = {p.pk: p for p in Photo.objects.filter(pk__in=[p["id"] for p in revision.photos])}
+        photos = [photos[p["id"]] for p in revision.photos if p["id"] in photos]
+        if update.status == Update.Status.PUBLISHED:
+            problems = [problem for photo in photos if (problem := photo.publishing_problem())]
+            if problems:
+                for problem in problems:
+                    self.message_user(request, problem, messages.ERROR)
+                return HttpResponseRedirect(back)
+        update.headline, update.body = revision.headline, revision.body
+        try:
+            with transaction.atomic():
+                update.save_edit(
+                    by=request.user,
+                    expected_revision=loaded_revision(request),
+                    authors=[authors[a["id"]] for a in revision.authors if a["id"] in authors],
+                    photos=photos,
+                )
+        except EditConflict as conflict:
+            self.message_user(request, conflict_message(conflict.current), messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.log_change(request, update, _("Restored the version saved at %(time)s.") % {
+            "time": dateformat.format(timezone.localtime(revision.created_at), "Y-m-d g:i a T")
+        })
+        self.message_user(request, _("Restored the version saved at %(time)s; it is now the latest revision.") % {
+            "time": dateformat.format(timezone.localtime(revision.created_at), "g:i a T")
+        }, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:liveblogs_update_change", args=[update.pk]))
+
+    def publish_view(self, request, object_id):
+        """Publish one update from the list or its change form: the desk's second click."""
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:liveblogs_update_change", args=[object_id]))
+        update = self._update_or_404(request, object_id)
+        if not (self.has_publish_permission(request) and self.has_change_permission(request, update)):
+            raise PermissionDenied
+        back = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            back = reverse("admin:liveblogs_update_changelist")
+        if update.status == Update.Status.PUBLISHED:
+            self.message_user(request, _("“%(update)s” was already published.") % {"update": update}, messages.INFO)
+            return HttpResponseRedirect(back)
+        try:
+            update.publish(by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, f"{update}: {message}", messages.ERROR)
+        else:
+            self.log_change(request, update, _("Published."))
+            self.message_user(request, _("Published “%(update)s”.") % {"update": update}, messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_publish_now"] = bool(
+            obj is not None and obj.status in (Update.Status.SUBMITTED, Update.Status.DRAFT)
+            and self.has_publish_permission(request) and self.has_change_permission(request, obj)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description=_("publish"))
+    def publish_button(self, update):
+        if update.status != Update.Status.SUBMITTED:
+            return ""
+        # The list is one form already (for actions): the button posts it to this update's own
+        # publish address, which reads only the CSRF token from it.
+        return format_html(
+            '<button type="submit" class="button publish-now" formaction="{}" '
+            'aria-label="{} {}">{}</button>',
+            reverse("admin:liveblogs_update_publish", args=[update.pk]),
+            _("Publish"), update.headline, _("Publish"),
+        )
+
+    def get_list_display(self, request):
+        fields = super().get_list_display(request)
+        if not self.has_publish_permission(request):
+            return [f for f in fields if f != "publish_button"]
+        return fields
 
     @admin.display(description=_("live page"), ordering="live_page__title")
     def page(self, update):
@@ -323,10 +554,13 @@ class UpdateAdmin(DeskScopedAdmin):
         return format_html_join(" ", "{}", ((thumbnail(row.photo, 40),) for row in update.update_photos.all()))
 
     def _each(self, request, queryset, do, done_message):
+        """Apply ``do`` to each update. The workflow methods re-read each row under lock and
+        write only status and flags, so an action never undoes a colleague's newer edit."""
         done = 0
         for update in queryset:
             try:
-                do(update)
+                with transaction.atomic():
+                    do(update)
             except ValidationError as error:
                 for message in error.messages:
                     self.message_user(request, f"{update}: {message}", messages.ERROR)

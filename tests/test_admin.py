@@ -217,7 +217,7 @@ def test_editing_an_update_in_the_admin_keeps_a_revision_and_moves_the_version(e
         "bylines-0-id": update.bylines.get().pk, "bylines-0-update": update.pk,
         "bylines-0-reporter": reporter.pk, "bylines-0-position": 0,
         "update_photos-TOTAL_FORMS": 0, "update_photos-INITIAL_FORMS": 0,
-        "revisions-TOTAL_FORMS": 0, "revisions-INITIAL_FORMS": 0,
+        "revision": update.revision,
     }
     response = editor_client.post(admin_url(Update, "change", update.pk), data)
     assert response.status_code == 302, response.context["errors"] if response.context else ""
@@ -238,7 +238,7 @@ def update_form_data(update, **changes):
         "corrected_at_1": "",
         "bylines-TOTAL_FORMS": 0, "bylines-INITIAL_FORMS": 0,
         "update_photos-TOTAL_FORMS": len(photos), "update_photos-INITIAL_FORMS": 0,
-        "revisions-TOTAL_FORMS": 0, "revisions-INITIAL_FORMS": 0,
+        "revision": Update.objects.get(pk=update.pk).revision,
         **changes,
     }
     for n, photo in enumerate(photos):
@@ -396,3 +396,287 @@ def test_moving_an_update_to_another_page_is_not_offered(editor_client):
     update = make_update()
     form = editor_client.get(admin_url(Update, "change", update.pk)).context["adminform"].form
     assert "live_page" not in form.fields
+
+
+# Edit conflicts, minor edits and corrections in the change form ---------------------------------
+
+
+def post_update(client, update, **changes):
+    return client.post(admin_url(Update, "change", update.pk), update_form_data(update, **changes))
+
+
+def test_a_stale_save_is_refused_naming_who_saved_and_keeping_the_editors_text(editor_client, editor):
+    from .factories import make_user
+
+    colleague = make_user(first_name="Lee", last_name="Marsh")
+    reporter = make_reporter(name="Ana Ruiz")
+    update = make_update(headline="Bridge shut", status=Update.Status.DRAFT)
+    form = editor_client.get(admin_url(Update, "change", update.pk)).context["adminform"].form
+    loaded = form["revision"].value()
+    assert 'type="hidden" name="revision" value="%d"' % loaded in str(form["revision"])
+    theirs = Update.objects.get(pk=update.pk)
+    theirs.headline = "Bridge reopens"
+    theirs.save_edit(by=colleague)
+    response = post_update(
+        editor_client, update, headline="Bridge shut all day", body="<p>My long paragraph.</p>",
+        revision=loaded,
+        **{"bylines-TOTAL_FORMS": 1, "bylines-0-reporter": reporter.pk, "bylines-0-position": 0},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Saved by Lee Marsh at " in html
+    assert "while you were editing. Your text is below; copy what you need, then reload to see their version." in html
+    assert "Bridge shut all day" in html and "My long paragraph." in html
+    update.refresh_from_db()
+    assert update.headline == "Bridge reopens" and update.edited_by == colleague
+    assert not update.bylines.exists()  # no half-saved inline rows
+    assert update.revisions.count() == 1  # the colleague's
+    # Reloading gives their version and a form that saves.
+    form = editor_client.get(admin_url(Update, "change", update.pk)).context["adminform"].form
+    assert form["headline"].value() == "Bridge reopens"
+    assert post_update(editor_client, update, revision=form["revision"].value()).status_code == 302
+
+
+def test_one_save_with_several_inline_rows_keeps_one_revision(editor_client, editor):
+    ana, lee = make_reporter(name="Ana Ruiz"), make_reporter(name="Lee Marsh")
+    photo = make_photo(caption="Quay at dawn")
+    update = make_update(status=Update.Status.DRAFT)
+    response = post_update(
+        editor_client, update, photos=[photo],
+        **{"bylines-TOTAL_FORMS": 2, "bylines-0-reporter": lee.pk, "bylines-0-position": 1,
+           "bylines-1-reporter": ana.pk, "bylines-1-position": 0},
+    )
+    assert response.status_code == 302
+    update.refresh_from_db()
+    revision = update.revisions.get()
+    assert [a["name"] for a in revision.authors] == ["Ana Ruiz", "Lee Marsh"]
+    assert [p["caption"] for p in revision.photos] == ["Quay at dawn"]
+    assert [b.reporter for b in update.bylines.all()] == [ana, lee]
+
+
+def test_adding_an_update_in_the_admin_keeps_one_revision(editor_client, editor):
+    page = make_page()
+    reporter = make_reporter()
+    data = {
+        "live_page": page.pk, "headline": "Ferry cancelled", "body": "<p>No sailings.</p>", "video": "",
+        "status": "draft", "published_at_0": "", "published_at_1": "", "correction_note": "",
+        "bylines-TOTAL_FORMS": 1, "bylines-INITIAL_FORMS": 0, "bylines-0-reporter": reporter.pk,
+        "bylines-0-position": 0, "update_photos-TOTAL_FORMS": 0, "update_photos-INITIAL_FORMS": 0,
+    }
+    response = editor_client.post(admin_url(Update, "add"), data)
+    assert response.status_code == 302
+    update = Update.objects.get(headline="Ferry cancelled")
+    assert update.created_by == editor and list(update.authors.all()) == [reporter]
+    assert update.revisions.get().authors == [{"id": reporter.pk, "name": reporter.name}]
+
+
+def test_readers_see_an_edited_mark_unless_the_edit_was_minor(editor_client, client):
+    page = make_page(time_zone="America/Toronto")
+    update = make_update(live_page=page, headline="Bridge shut")
+    post_update(editor_client, update, headline="Bridge shut (typo fixed)", minor="on")
+    update.refresh_from_db()
+    assert update.revised_at is None
+    assert "Edited" not in client.get(page.get_absolute_url()).content.decode()
+    post_update(editor_client, update, headline="Bridge reopens at noon")
+    update.refresh_from_db()
+    assert update.revised_at is not None
+    html = client.get(update.get_absolute_url()).content.decode()
+    assert re.search(r'<time class="edited" datetime="[^"]+">Edited (\w+ \d+, )?\d+:\d\d [ap]\.m\. E[SD]T</time>', html)
+
+
+def test_a_correction_note_is_stamped_and_shown_to_readers(editor_client, client):
+    update = make_update(headline="Bridge shut")
+    response = post_update(
+        editor_client, update, correction_note="An earlier version named the wrong bridge.", minor="on"
+    )
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.corrected_at is not None and update.revised_at is not None  # never minor
+    html = client.get(update.get_absolute_url()).content.decode()
+    assert "Correction, <time" in html and "An earlier version named the wrong bridge." in html
+
+
+def test_a_bulk_action_after_a_colleagues_edit_keeps_their_words(editor_client, editor):
+    from .factories import make_user
+
+    update = make_update(status=Update.Status.SUBMITTED, headline="Filed headline")
+    theirs = Update.objects.get(pk=update.pk)
+    theirs.headline = "Desk's headline"
+    theirs.save_edit(by=make_user())
+    for action in ["publish", "pin", "mark_key_event", "unpin", "withdraw"]:
+        run_action(editor_client, Update, action, [update])
+    update.refresh_from_db()
+    assert update.headline == "Desk's headline" and update.status == Update.Status.WITHDRAWN
+    assert [r.headline for r in update.revisions.all()] == ["Desk's headline"] * 6
+
+
+# History and restore -----------------------------------------------------------------------------
+
+
+def edited_three_times(editor):
+    ana, lee = make_reporter(name="Ana Ruiz"), make_reporter(name="Lee Marsh")
+    update = make_update(headline="Bridge shut", body="<p>The bridge is shut.</p>")
+    update.save_edit(by=editor, authors=[ana])
+    update.headline, update.body = "Bridge shut <script>alert(1)</script>", "<p>The bridge is shut all day.</p><p>Buses run.</p>"
+    update.save_edit(by=editor, authors=[ana, lee])
+    return update
+
+
+def test_history_lists_revisions_newest_first_with_a_readable_diff(editor_client, editor):
+    update = edited_three_times(editor)
+    response = editor_client.get(admin_url(Update, "change", update.pk))
+    history_url = admin_url(Update, "revisions", update.pk)
+    assert f'href="{history_url}"' in response.content.decode()
+    html = editor_client.get(history_url).content.decode()
+    # Newest first; the body compared as words, paragraph breaks kept; everything escaped.
+    assert html.index("The bridge is shut<ins> all day</ins>.<ins>\n\nBuses run.</ins>") < html.index(
+        "<dd>The bridge is shut.</dd>"
+    )
+    assert "Bridge shut<ins> &lt;script&gt;alert(1)&lt;/script&gt;</ins>" in html
+    assert "<script>alert(1)" not in html
+    assert "<dd>Ana Ruiz<ins>, Lee Marsh</ins></dd>" in html
+    assert html.count("Restore this version") == 1  # not on the current one
+
+
+def test_restoring_writes_the_old_words_back_as_a_new_revision(editor_client, editor):
+    update = edited_three_times(editor)
+    oldest = update.revisions.order_by("pk").first()
+    response = editor_client.post(
+        admin_url(Update, "restore", update.pk, oldest.pk), {"revision": update.revision}, follow=True
+    )
+    assert "Restored the version saved at" in response.content.decode()
+    update.refresh_from_db()
+    assert update.headline == "Bridge shut" and update.body == "<p>The bridge is shut.</p>"
+    assert [r.name for r in update.authors.all()] == ["Ana Ruiz"]
+    assert update.status == Update.Status.PUBLISHED
+    assert update.revisions.count() == 3 and update.revisions.first().headline == "Bridge shut"
+
+
+def test_restoring_from_a_stale_history_page_is_refused(editor_client, editor):
+    update = edited_three_times(editor)
+    oldest = update.revisions.order_by("pk").first()
+    stale = update.revision
+    update.save_edit(by=editor)
+    response = editor_client.post(
+        admin_url(Update, "restore", update.pk, oldest.pk), {"revision": stale}, follow=True
+    )
+    assert "while you were editing" in response.content.decode()
+    update.refresh_from_db()
+    assert update.headline.startswith("Bridge shut <script>")
+
+
+def test_restore_needs_a_post_with_csrf_and_the_right_to_change(client, editor, reporter_user):
+    from django.test import Client
+
+    update = edited_three_times(editor)
+    oldest = update.revisions.order_by("pk").first()
+    url = admin_url(Update, "restore", update.pk, oldest.pk)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(editor)
+    assert strict.post(url, {"revision": update.revision}).status_code == 403
+    assert strict.get(url).status_code == 302
+    # A reporter on the desk may read the history of a published update, not restore it.
+    reporter_user.is_staff = True
+    reporter_user.save()
+    update.live_page.desk.add(reporter_user.reporter)
+    client.force_login(reporter_user)
+    history = client.get(admin_url(Update, "revisions", update.pk))
+    assert history.status_code == 200 and "Restore this version" not in history.content.decode()
+    assert client.post(url, {"revision": update.revision}).status_code == 403
+    update.refresh_from_db()
+    assert update.headline.startswith("Bridge shut <script>")
+
+
+def test_restore_will_not_put_a_photo_without_alt_text_on_a_published_update(editor_client, editor):
+    photo = make_photo(caption="Sandbags on Pier Road", alt_text="")
+    update = make_update(status=Update.Status.DRAFT)
+    update.save_edit(by=editor, photos=[photo])
+    update.save_edit(by=editor, photos=[])
+    update.publish(by=editor)
+    [with_photo] = [revision for revision in update.revisions.all() if revision.photos]
+    response = editor_client.post(
+        admin_url(Update, "restore", update.pk, with_photo.pk), {"revision": update.revision}, follow=True
+    )
+    assert "Sandbags on Pier Road” needs alt text" in response.content.decode()
+    assert not update.photos.exists()
+
+
+# The desk's queue --------------------------------------------------------------------------------
+
+
+def test_the_admin_index_shows_what_waits_for_the_desk(editor_client):
+    page = make_page()
+    make_update(live_page=page, status=Update.Status.SUBMITTED)
+    make_update(live_page=page, status=Update.Status.SUBMITTED)
+    make_update(live_page=page, status=Update.Status.DRAFT)
+    make_submission(live_page=page)
+    make_submission(live_page=page, status=ReaderSubmission.Status.SPAM)
+    html = editor_client.get(reverse("admin:index")).content.decode()
+    assert "Waiting for the desk" in html
+    updates_url = admin_url(Update, "changelist") + "?status__exact=submitted"
+    submissions_url = admin_url(ReaderSubmission, "changelist") + "?status__exact=new"
+    assert re.search(rf'<a href="{re.escape(updates_url)}"><strong class="count">2</strong>\s*updates submitted for approval', html)
+    assert re.search(rf'<a href="{re.escape(submissions_url)}"><strong class="count">1</strong>\s*new reader submission<', html)
+
+
+def test_the_queue_counts_only_what_the_user_may_see(client, reporter_user):
+    from django.contrib.auth.models import Permission
+
+    reporter_user.is_staff = True
+    reporter_user.save()
+    mine = make_page(desk=[reporter_user.reporter])
+    make_update(live_page=mine, status=Update.Status.SUBMITTED)
+    make_update(live_page=make_page(), status=Update.Status.SUBMITTED)
+    make_submission(live_page=mine)
+    client.force_login(reporter_user)
+    html = client.get(reverse("admin:index")).content.decode()
+    can_see_submissions = reporter_user.has_perm("liveblogs.view_readersubmission")
+    assert re.search(r'<strong class="count">1</strong>\s*update submitted for approval', html)
+    assert ("new reader submission" in html) == can_see_submissions
+    reporter_user.user_permissions.set(Permission.objects.none())
+    reporter_user.groups.clear()
+    reporter_user = type(reporter_user).objects.get(pk=reporter_user.pk)
+    client.force_login(reporter_user)
+    response = client.get(reverse("admin:index"))
+    assert "Waiting for the desk" not in response.content.decode()
+
+
+def test_publishing_a_submitted_update_takes_two_clicks(editor_client, editor):
+    update = make_update(status=Update.Status.SUBMITTED, headline="From the field")
+    make_update(status=Update.Status.PUBLISHED, headline="Already out")
+    listing = editor_client.get(admin_url(Update, "changelist"), {"status__exact": "submitted"})
+    html = listing.content.decode()
+    publish_url = admin_url(Update, "publish", update.pk)
+    assert f'formaction="{publish_url}"' in html and html.count('class="button publish-now"') == 1
+    response = editor_client.post(
+        publish_url, HTTP_REFERER="http://testserver" + admin_url(Update, "changelist") + "?status__exact=submitted",
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?status__exact=submitted")
+    update.refresh_from_db()
+    assert update.status == Update.Status.PUBLISHED and update.published_by == editor
+    assert update.revisions.get().status == Update.Status.PUBLISHED
+    # And from the update itself: the change form offers "Publish now".
+    other = make_update(status=Update.Status.SUBMITTED)
+    html = editor_client.get(admin_url(Update, "change", other.pk)).content.decode()
+    assert f'action="{admin_url(Update, "publish", other.pk)}"' in html and "Publish now" in html
+
+
+def test_the_publish_button_still_refuses_photos_lacking_their_words(editor_client):
+    update = make_update(status=Update.Status.SUBMITTED, photos=[make_photo(caption="Pier", alt_text="")])
+    response = editor_client.post(admin_url(Update, "publish", update.pk), follow=True)
+    assert "Photo “Pier” needs alt text before this update can be published." in response.content.decode()
+    update.refresh_from_db()
+    assert update.status == Update.Status.SUBMITTED
+
+
+def test_publishing_needs_the_publish_permission(client, reporter_user):
+    reporter_user.is_staff = True
+    reporter_user.save()
+    page = make_page(desk=[reporter_user.reporter])
+    update = make_update(live_page=page, status=Update.Status.SUBMITTED)
+    client.force_login(reporter_user)
+    listing = client.get(admin_url(Update, "changelist")).content.decode()
+    assert "publish-now" not in listing
+    assert client.post(admin_url(Update, "publish", update.pk)).status_code == 403
+    update.refresh_from_db()
+    assert update.status == Update.Status.SUBMITTED

@@ -208,7 +208,7 @@ def test_admin_save_reaches_readers(client, editor_client, page):
             "correction_note": "", "corrected_at_0": "", "corrected_at_1": "",
             "bylines-TOTAL_FORMS": 0, "bylines-INITIAL_FORMS": 0,
             "update_photos-TOTAL_FORMS": 0, "update_photos-INITIAL_FORMS": 0,
-            "revisions-TOTAL_FORMS": 0, "revisions-INITIAL_FORMS": 0,
+            "revision": update.revision,
         },
     )
     assert "After" in poll(client, page, since).json()["updates"][0]["html"]

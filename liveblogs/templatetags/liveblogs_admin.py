@@ -1,0 +1,38 @@
+"""Template tags for the editors' admin."""
+
+from django import template
+from django.urls import reverse
+
+from ..models import LivePage, ReaderSubmission, Update
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def desk_queue(context):
+    """What waits for the desk: updates submitted for approval and new reader submissions, on
+    the pages this user may see, each with the admin list it links to. Only what the user may
+    view is counted; an empty list when there is nothing they may see."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_active or not user.is_staff:
+        return []
+    pages = LivePage.objects.on_desk_of(user)
+    queue = []
+    if user.has_perm("liveblogs.view_update") or user.has_perm("liveblogs.change_update"):
+        count = Update.objects.filter(status=Update.Status.SUBMITTED, live_page__in=pages).count()
+        queue.append({
+            "count": count, "kind": "updates",
+            "url": reverse("admin:liveblogs_update_changelist") + "?status__exact=submitted",
+        })
+    if user.has_perm("liveblogs.view_readersubmission") or user.has_perm(
+        "liveblogs.change_readersubmission"
+    ):
+        count = ReaderSubmission.objects.filter(
+            status=ReaderSubmission.Status.NEW, live_page__in=pages
+        ).count()
+        queue.append({
+            "count": count, "kind": "submissions",
+            "url": reverse("admin:liveblogs_readersubmission_changelist") + "?status__exact=new",
+        })
+    return queue
