@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import images, markup
-from .models import Photo, Reporter, Update
+from .models import LivePage, Photo, Reporter, Update
 
 
 class PhotoField(forms.FileField):
@@ -118,6 +118,8 @@ class FilingForm(forms.ModelForm):
         self.photo_choices = photos
         self.fields["coauthors"].queryset = coauthor_choices(user, pages)
         if self.instance.pk:
+            # An update stays on its page, even one that has ended since (a late correction).
+            self.fields["live_page"].queryset = LivePage.objects.filter(pk=self.instance.live_page_id)
             self.fields["live_page"].disabled = True
             self.initial["body"] = markup.to_markup(self.instance.body)
             self.initial["coauthors"] = [

@@ -375,6 +375,29 @@ def test_a_double_tap_on_an_edit_is_not_a_conflict(client, rita):
     assert client.post(edit, data)["Location"] == f"/file/{update.pk}/filed/"
 
 
+def test_an_editor_corrects_a_published_update_after_the_page_ended(client, page):
+    editor = make_role("editor", page)
+    update = make_update(live_page=page, headline="Crest at 6.1 m")
+    page.end()
+    client.force_login(editor)
+    response = post_filing(client, f"/file/{update.pk}/", action="save", headline="Crest at 6.2 m",
+                           body="Corrected figure.")
+    update.refresh_from_db()
+    assert response.status_code == 302
+    assert (update.headline, update.status) == ("Crest at 6.2 m", Status.PUBLISHED)
+    assert update.revised_at is not None  # readers see it was edited
+
+
+def test_a_minor_edit_leaves_no_edited_mark(client, page):
+    editor = make_role("editor", page)
+    update = make_update(live_page=page, headline="Crest at 6.1 n")
+    client.force_login(editor)
+    post_filing(client, f"/file/{update.pk}/", action="save", headline="Crest at 6.1 m",
+                body="Typo fixed.", minor="on")
+    update.refresh_from_db()
+    assert update.headline == "Crest at 6.1 m" and update.revised_at is None
+
+
 def test_the_edit_form_shows_the_body_as_markup(client, rita, page):
     update = make_update(live_page=page, status=Status.DRAFT, created_by=rita,
                          body="<p>Crews <strong>worked</strong> all night.</p><ul><li>Mill St</li></ul>")
