@@ -932,6 +932,7 @@ class Update(models.Model):
         self.status = self.Status.WITHDRAWN
         self.pinned = False
         self.edited_by = by
+        self.answers.update(status=ReaderSubmission.Status.ANSWERED)
         self.save(update_fields=["status", "pinned", "edited_by"])
         self.record_revision(by=by)
 
@@ -1077,6 +1078,17 @@ class ReaderSubmission(models.Model):
     """A reader's question or story. Private: only what the reader agreed to is ever published."""
 
     class Status(models.TextChoices):
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # Updates that show this callout show its new words or state: readers who poll
+            # get them again.
+            Update.objects.filter(callout=self).touch()
+
+    def get_absolute_url(self):
+        """The ask form for this callout."""
+        return reverse("liveblogs:ask", kwargs={"slug": self.live_page.slug}) + f"?callout={self.pk}"
+
         NEW = "new", _("New")
         SHORTLISTED = "shortlisted", _("Shortlisted")
         ANSWERED = "answered", _("Answered")
@@ -1117,4 +1129,18 @@ class ReaderSubmission(models.Model):
         indexes = [models.Index(fields=["status", "-created_at"])]
 
     def __str__(self):
-        return f"{self.name}: {self.body[:60]}"
+        return f"{self.name or _('(name removed)')}: {self.body[:60]}"
+
+    @property
+    def may_contact(self):
+        """Whether the desk may reach this reader; their e-mail and phone go nowhere otherwise."""
+        return self.consent_contact and bool(self.email or self.phone)
+
+    def public_name(self):
+        """The reader as readers may see them: name and location only with consent."""
+        name, location = self.name.strip(), self.location.strip()
+        if not (self.consent_publish and name):
+            return _("A reader")
+        if location:
+            return _("%(name)s in %(location)s") % {"name": name, "location": location}
+        return name

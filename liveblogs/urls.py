@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, filing, live, views
+from . import feeds, filing, live, questions, views
 
 app_name = "liveblogs"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("live/<slug:slug>/changes.json", live.changes, name="changes"),
     path("live/<slug:slug>/feed/", feeds.LivePageFeed(), name="feed"),
     path("live/<slug:slug>/feed/atom/", feeds.LivePageAtomFeed(), name="feed_atom"),
+    path("live/<slug:slug>/ask/", questions.ask, name="ask"),
+    path("live/<slug:slug>/ask/thanks/", questions.ask_thanks, name="ask_thanks"),
     path("series/<slug:slug>/", views.series_detail, name="series"),
     path("reporters/<slug:slug>/", views.reporter_detail, name="reporter"),
     path("file/", filing.file_update, name="file"),

@@ -17,7 +17,7 @@ from .structured_data import blog_posting, first_image, live_blog_posting, share
 
 def updates_for_readers():
     """Published updates with everything ``_update.html`` shows, in a fixed number of queries."""
-    return Update.objects.visible().select_related("video__poster").prefetch_related(
+    return Update.objects.visible().select_related("video__poster", "callout").prefetch_related(
         Prefetch("bylines", queryset=UpdateAuthor.objects.select_related("reporter")),
         Prefetch("update_photos", queryset=UpdatePhoto.objects.select_related("photo")),
     )

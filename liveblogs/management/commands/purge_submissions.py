@@ -1,0 +1,43 @@
+"""``manage.py purge_submissions``: forget who sent old reader submissions, keep what they said.
+
+Run it daily (cron, a systemd timer, the platform's scheduler). Submissions received more than
+``LIVEBLOGS_SUBMISSION_RETENTION_DAYS`` days ago (or ``--days``) lose the reader's name, e-mail
+address, phone number, location, address hash and photo; their text, status, consents, editor notes
+and the update that answered them stay.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from liveblogs.conf import settings
+from liveblogs.questions import holding_personal_data, purge_personal_data, purged_message
+
+
+class Command(BaseCommand):
+    help = "Remove the personal data of reader submissions older than a number of days."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Age in days after which personal data goes (default: "
+            "LIVEBLOGS_SUBMISSION_RETENTION_DAYS, 90 unless set).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Say how many submissions would lose it; change nothing.",
+        )
+
+    def handle(self, *args, days=None, dry_run=False, **options):
+        days = settings.SUBMISSION_RETENTION_DAYS if days is None else days
+        if days < 0:
+            raise CommandError("--days cannot be negative.")
+        if dry_run:
+            count = holding_personal_data(days=days).count()
+            self.stdout.write(
+                f"{count} submission(s) older than {days} days would lose their personal data."
+            )
+            return
+        count = purge_personal_data(days=days)
+        self.stdout.write(self.style.SUCCESS(purged_message(count)))
