@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from .conf import settings
 from .models import LivePage
+from .sanitize import xml_safe
 from .views import updates_for_readers
 
 FEED_LENGTH = 50
@@ -34,11 +35,22 @@ class PageUpdatedMixin:
         return self.feed["updateddate"]
 
 
-class LivePageRss201rev2Feed(PageUpdatedMixin, Rss201rev2Feed):
+class XmlSafeMixin:
+    """Leave out what XML 1.0 cannot hold (a control character pasted into a headline or a
+    caption), rather than fail the whole feed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*xml_safe(args), **xml_safe(kwargs))
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*xml_safe(args), **xml_safe(kwargs))
+
+
+class LivePageRss201rev2Feed(XmlSafeMixin, PageUpdatedMixin, Rss201rev2Feed):
     pass
 
 
-class LivePageAtom1Feed(PageUpdatedMixin, Atom1Feed):
+class LivePageAtom1Feed(XmlSafeMixin, PageUpdatedMixin, Atom1Feed):
     """Atom allows an ``<author>`` for each byline, where RSS has one creator line."""
 
     def add_item_elements(self, handler, item):

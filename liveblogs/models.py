@@ -625,6 +625,9 @@ class UpdateQuerySet(models.QuerySet):
         stale) and keeps a revision of each row, saved by nobody: a queryset knows no user.
         """
         kwargs.setdefault("revision", F("revision") + 1)
+        if isinstance(kwargs.get("body"), str):
+            # Templates mark the stored body safe: it is cleaned on every way in.
+            kwargs["body"] = clean_html(kwargs["body"])
         with transaction.atomic(using=self.db):
             before = list(self.values_list("pk", "status"))
             count = super().update(**kwargs)
@@ -638,6 +641,12 @@ class UpdateQuerySet(models.QuerySet):
                 for update in Update.objects.filter(pk__in=pks).with_bylines_and_photos()
             )
         return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for update in objs:
+            update.body = clean_html(update.body)
+        return super().bulk_create(objs, *args, **kwargs)
 
     def with_bylines_and_photos(self):
         """Prefetch what a revision keeps of each update: bylines and photos, in order."""

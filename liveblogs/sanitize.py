@@ -1,8 +1,24 @@
 """Rich text for updates, cleaned against an allow-list before it is stored.
 
-Everything readers see of an update's body passed through ``clean_html`` on save, so templates can
-mark the stored body safe; every other text field is escaped on output as usual.
+Everything readers see of an update's body passed through ``clean_html`` on save (``Update.save``
+and the bulk writes of ``UpdateQuerySet``), so templates can mark the stored body safe; every other
+text field (headline, correction note, captions, credits, alt text, names) is escaped on output.
+
+The allow-list is what a live update needs and nothing more: paragraphs and line breaks, bold and
+italic, links, lists, quotes and subheadings. Subheadings are ``h3`` and ``h4`` only: the page
+owns ``h1`` (its title) and ``h2`` (day headings, “The Latest”), and an update's own headline is an
+``h3`` on the live page, so a subheading in its body never outranks the structure around it.
+(``liveblogs.markup`` turns the filing form's ``#``/``##``/``###`` into ``h3`` and deeper into
+``h4`` for the same reason.)
+
+Links keep ``href`` (http, https, mailto or relative; never ``javascript:``, ``data:`` or any other
+scheme, however it is spelt or entity-encoded: nh3 decodes before it checks) and ``title``. Every
+link gets ``rel="noopener noreferrer nofollow"``, whatever it said: links in updates often point at
+pages the newsroom does not vouch for. ``target`` is dropped, so no link opens a window that could
+reach back to the page (and ``noopener`` would cover it if it ever came back).
 """
+
+import re
 
 import nh3
 
@@ -11,6 +27,13 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "noopener noreferrer nofollow"
+# Elements removed with everything inside them, rather than unwrapped to their text: their
+# content is code, markup or fallback, never words meant for readers.
+DROPPED_WITH_CONTENT = {
+    "script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math",
+    "textarea", "title", "xmp", "noembed", "noframes", "select", "option",
+}
 
 
 def clean_html(html):
@@ -18,7 +41,25 @@ def clean_html(html):
     return nh3.clean(
         html or "",
         tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
+        link_rel=LINK_REL,
+        strip_comments=True,
     ).strip()
+
+
+# What XML 1.0 cannot carry at all, even escaped: C0 controls but tab, newline and return, lone
+# surrogates, U+FFFE and U+FFFF. A pasted control character must not take a feed down.
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """``value`` without the characters XML 1.0 cannot hold; lists, tuples and dicts throughout."""
+    if isinstance(value, str):
+        return XML_UNSAFE.sub("", value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(xml_safe(item) for item in value)
+    if isinstance(value, dict):
+        return {key: xml_safe(item) for key, item in value.items()}
+    return value
