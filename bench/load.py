@@ -244,7 +244,8 @@ def fault(probe_log, pg_log, access_log):
     if first_ok is None or (failed and max(r[0] for r in failed) > first_ok[0] + 5):
         print("FAIL  the app did not keep answering 200 once PostgreSQL was back")
         return 1
-    ok = not bad and all(r[3] != "-" for r in failed) and not any(r[4] == "traceback" for r in failed)
+    with_retry_after = all(r[3] != "-" for r in failed)
+    ok = not bad and with_retry_after and not any(r[4] == "traceback" for r in failed)
     return 0 if ok else 1
 
 

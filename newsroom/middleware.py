@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.log import log_response
 
@@ -36,8 +37,14 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
-def content_security_policy(media_origins=()):
-    """Everything from this site only: no inline script or style, no plugins, no framing.
+def content_security_policy(media_origins=(), *, style_elements=False):
+    """Everything from this site only: no inline script, no plugins, no framing.
+
+    Scripts and style sheets are files of this site. ``style`` attributes are allowed
+    (``style-src-attr``): the admin's thumbnails and status colours and the reader form's
+    honeypot use them. An attribute styles one element and fetches only what ``img-src``
+    allows; ``<style>`` elements stay blocked, except with ``style_elements`` (the admin's
+    policy: some of its templates carry a ``<style>`` block).
 
     ``img-src`` and ``media-src`` also take the media storage's origins (object storage, a CDN);
     ``data:`` is the empty favicon of the base templates, ``blob:`` a photo previewed before its
@@ -49,7 +56,8 @@ def content_security_policy(media_origins=()):
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self'",
+            "style-src 'self' 'unsafe-inline'" if style_elements else "style-src 'self'",
+            "style-src-attr 'unsafe-inline'",
             f"img-src {media} data: blob:",
             f"media-src {media}",
             "font-src 'self'",
@@ -72,15 +80,27 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = content_security_policy(getattr(settings, "CSP_MEDIA_ORIGINS", ()))
+        media = getattr(settings, "CSP_MEDIA_ORIGINS", ())
+        self.policy = content_security_policy(media)
+        self.admin_policy = content_security_policy(media, style_elements=True)
+        self.admin_prefix = None
 
     def __call__(self, request):
         response = self.get_response(request)
         if settings.DEBUG and response.status_code >= 400:
             return response
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        policy = self.admin_policy if self.in_admin(request) else self.policy
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+    def in_admin(self, request):
+        if self.admin_prefix is None:
+            try:
+                self.admin_prefix = reverse("admin:index")
+            except NoReverseMatch:
+                self.admin_prefix = False
+        return bool(self.admin_prefix) and request.path.startswith(self.admin_prefix)
 
 
 def service_unavailable(request, error):
