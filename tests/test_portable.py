@@ -62,7 +62,8 @@ def recap(db):
                 published_at=start + timedelta(hours=2))
     make_update(live_page=page, headline="Shelters open", authors=[mara], pinned=True,
                 published_at=start + timedelta(hours=3),
-                correction_note="The arena, not the school.", corrected_at=start + timedelta(hours=4), callout=callout)
+                correction_note="The arena, not the school.",
+                corrected_at=start + timedelta(hours=4), callout=callout)
     make_update(live_page=page, headline="Wrong figures", status=Update.Status.WITHDRAWN,
                 published_at=start + timedelta(hours=2, minutes=30))
     make_update(live_page=page, headline="Unfinished draft", status=Update.Status.DRAFT)
