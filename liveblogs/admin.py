@@ -85,8 +85,19 @@ class KeyPointInline(admin.TabularInline):
 class CalloutInline(admin.StackedInline):
     model = Callout
     extra = 0
-    fields = ["prompt", "description", ("is_open", "deadline"), ("ask_location", "ask_phone", "ask_photo")]
+    fields = [
+        "prompt", "description", ("is_open", "deadline"), ("ask_location", "ask_phone", "ask_photo"),
+        "submissions_link",
+    ]
+    readonly_fields = ["submissions_link"]
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(**CalloutAdmin.counts)
+
+    @admin.display(description=_("reader submissions"))
+    def submissions_link(self, callout):
+        return CalloutAdmin.submissions_link(callout) if callout.pk else ""
 
 
 @admin.register(LivePage)
@@ -717,42 +728,216 @@ class VideoAdmin(admin.ModelAdmin):
 
 @admin.register(Callout)
 class CalloutAdmin(DeskScopedAdmin):
-    list_display = ["prompt", "live_page", "is_open", "deadline", "submission_count"]
+    list_display = [
+        "prompt", "live_page", "is_open", "accepting", "deadline", "new_count", "submission_count",
+    ]
     list_filter = ["is_open", "live_page"]
     search_fields = ["prompt", "description"]
     autocomplete_fields = ["live_page"]
     list_select_related = ["live_page"]
     ordering = ["-created_at"]
+    fields = [
+        "live_page", "prompt", "description", ("is_open", "deadline"),
+        ("ask_location", "ask_phone", "ask_photo"),
+    ]
+    actions = ["close_callouts", "export_submissions"]
+    counts = {
+        "submission_count": Count("submissions"),
+        "new_count": Count("submissions", filter=Q(submissions__status="new")),
+    }
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(submission_count=Count("submissions"))
+        return super().get_queryset(request).annotate(**self.counts)
+
+    @staticmethod
+    def submissions_link(callout):
+        url = reverse("admin:liveblogs_readersubmission_changelist")
+        return format_html(
+            '<a href="{}?callout__id__exact={}">{}</a>',
+            url,
+            callout.pk,
+            ngettext("%(all)d submission (%(new)d new)", "%(all)d submissions (%(new)d new)",
+                     callout.submission_count) % {"all": callout.submission_count,
+                                                  "new": callout.new_count},
+        )
+
+    @admin.display(description=_("taking answers"), boolean=True)
+    def accepting(self, callout):
+        return callout.is_accepting
+
+    @admin.display(description=_("new"), ordering="new_count")
+    def new_count(self, callout):
+        return callout.new_count or ""
 
     @admin.display(description=_("submissions"), ordering="submission_count")
     def submission_count(self, callout):
-        return callout.submission_count
+        return self.submissions_link(callout)
+
+    @admin.action(description=_("Close selected callouts"), permissions=["change"])
+    def close_callouts(self, request, queryset):
+        closed = 0
+        for callout in queryset.filter(is_open=True):
+            callout.is_open = False
+            callout.save()
+            closed += 1
+        self.message_user(request, ngettext(
+            "%d callout closed.", "%d callouts closed.", closed) % closed, messages.SUCCESS)
+
+    @admin.action(description=_("Export submissions (CSV)"), permissions=["view_submissions"])
+    def export_submissions(self, request, queryset):
+        from . import questions
+
+        callouts = list(queryset)
+        name = f"callout-{callouts[0].pk}" if len(callouts) == 1 else "callouts"
+        return questions.export_csv(
+            ReaderSubmission.objects.filter(callout__in=callouts),
+            filename=f"{name}-submissions-{timezone.localdate():%Y-%m-%d}.csv",
+            request=request,
+        )
+
+    def has_view_submissions_permission(self, request):
+        return request.user.has_perm("liveblogs.view_readersubmission")
 
 
 @admin.register(ReaderSubmission)
 class ReaderSubmissionAdmin(DeskScopedAdmin):
-    list_display = ["short_body", "name", "live_page", "callout", "status", "consent_publish", "consent_contact", "created_at"]
-    list_filter = ["status", "callout", "live_page", "created_at"]
+    """The queue: what readers sent, newest first, for the desk to shortlist, answer or reject."""
+
+    change_form_template = "admin/liveblogs/readersubmission/change_form.html"
+    list_display = [
+        "short_body", "name", "live_page", "callout", "status", "consent_publish",
+        "consent_contact", "photo_preview", "answered_in", "created_at",
+    ]
+    list_filter = ["status", "callout", "created_at", "live_page"]
     search_fields = ["body", "name", "email", "location"]
     autocomplete_fields = ["answered_by"]
-    list_select_related = ["live_page", "callout"]
+    list_select_related = ["live_page", "callout", "photo", "answered_by"]
     date_hierarchy = "created_at"
-    readonly_fields = ["live_page", "callout", "body", "name", "email", "location", "phone", "consent_publish", "consent_contact", "created_at"]
+    # Counts beside each filter choice: "New (4)" is what waits for the desk.
+    show_facets = admin.ShowFacets.ALWAYS
+    actions = ["shortlist", "reject", "mark_spam", "answer_in_update", "export_csv"]
+    readonly_fields = [
+        "live_page", "callout", "body", "name", "email", "location", "phone", "large_photo",
+        "consent_publish", "consent_contact", "created_at", "answered_in",
+    ]
     fields = [
-        ("live_page", "callout"), "body", ("name", "location"), ("email", "phone"),
-        ("consent_publish", "consent_contact"), "created_at", "status", "editor_notes", "answered_by",
+        ("live_page", "callout"), "body", "large_photo", ("name", "location"), ("email", "phone"),
+        ("consent_publish", "consent_contact"), "created_at", "status", "editor_notes",
+        ("answered_by", "answered_in"),
     ]
 
     def has_add_permission(self, request):
         # Submissions come from readers.
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        new = self.get_queryset(request).filter(status=ReaderSubmission.Status.NEW).count()
+        title = ngettext(
+            "Reader submissions: %(count)d new", "Reader submissions: %(count)d new", new
+        ) % {"count": new}
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    def response_change(self, request, obj):
+        if "_answer" in request.POST and self.has_change_permission(request, obj):
+            return self._answer(request, ReaderSubmission.objects.filter(pk=obj.pk))
+        return super().response_change(request, obj)
+
     @admin.display(description=_("question or story"))
     def short_body(self, submission):
-        return submission.body[:90]
+        return Truncator(submission.body).chars(90)
+
+    @admin.display(description=_("photo"))
+    def photo_preview(self, submission):
+        return thumbnail(submission.photo, 40)
+
+    @admin.display(description=_("photo"))
+    def large_photo(self, submission):
+        if not submission.photo_id:
+            return "—"
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" style="max-width:360px;height:auto"></a>',
+            reverse("admin:liveblogs_photo_change", args=[submission.photo_id]),
+            submission.photo.picture.jpeg_url(960),
+        )
+
+    @admin.display(description=_("answered in"), ordering="answered_by")
+    def answered_in(self, submission):
+        update = submission.answered_by
+        if update is None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            reverse("admin:liveblogs_update_change", args=[update.pk]),
+            Truncator(update.headline).chars(50),
+            update.get_status_display(),
+        )
+
+    def _set_status(self, request, queryset, status, message):
+        count = queryset.exclude(status__in=[status, ReaderSubmission.Status.ANSWERED]).update(
+            status=status
+        )
+        self.message_user(request, message(count), messages.SUCCESS)
+
+    @admin.action(description=_("Shortlist selected submissions"), permissions=["change"])
+    def shortlist(self, request, queryset):
+        self._set_status(request, queryset, ReaderSubmission.Status.SHORTLISTED, lambda n: ngettext(
+            "%d submission shortlisted.", "%d submissions shortlisted.", n) % n)
+
+    @admin.action(description=_("Reject selected submissions"), permissions=["change"])
+    def reject(self, request, queryset):
+        self._set_status(request, queryset, ReaderSubmission.Status.REJECTED, lambda n: ngettext(
+            "%d submission rejected.", "%d submissions rejected.", n) % n)
+
+    @admin.action(description=_("Mark selected submissions as spam"), permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._set_status(request, queryset, ReaderSubmission.Status.SPAM, lambda n: ngettext(
+            "%d submission marked as spam.", "%d submissions marked as spam.", n) % n)
+
+    @admin.action(
+        description=_("Answer in an update (a draft quoting the selected questions)"),
+        permissions=["change"],
+    )
+    def answer_in_update(self, request, queryset):
+        return self._answer(request, queryset)
+
+    def _answer(self, request, queryset):
+        from . import questions
+
+        if not request.user.has_perm("liveblogs.add_update"):
+            raise PermissionDenied
+        already = [s for s in queryset.select_related("answered_by") if s.answered_by_id]
+        for submission in already:
+            self.message_user(request, _("“%(submission)s” is already answered in “%(update)s”.") % {
+                "submission": Truncator(submission.body).chars(40),
+                "update": submission.answered_by.headline,
+            }, messages.WARNING)
+        try:
+            update = questions.answer_in_update(
+                queryset.filter(answered_by__isnull=True).order_by("created_at"), by=request.user
+            )
+        except questions.CannotAnswer as problem:
+            self.message_user(request, str(problem), messages.ERROR)
+            return None
+        self.message_user(request, format_html(
+            _("Draft update “{}” made from {} on {}. Write the answer and publish it: the "
+              "questions are then marked answered. <a href=\"{}\">Back to the submissions</a>"),
+            update.headline,
+            ngettext("%d submission", "%d submissions", update.answers.count())
+            % update.answers.count(),
+            update.live_page.title,
+            reverse("admin:liveblogs_readersubmission_changelist") + f"?answered_by__id__exact={update.pk}",
+        ), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:liveblogs_update_change", args=[update.pk]))
+
+    @admin.action(description=_("Export selected submissions (CSV)"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        from . import questions
+
+        return questions.export_csv(
+            queryset,
+            filename=f"reader-submissions-{timezone.localdate():%Y-%m-%d}.csv",
+            request=request,
+        )
 
 
 @admin.register(UpdateRevision)

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from liveblogs.models import LivePage, Update
+from liveblogs.questions import answer_in_update
 
 from .factories import make_callout, make_page, make_reporter, make_series, make_submission, make_update
 
@@ -27,6 +28,10 @@ SECRETS = {
     "email": "secret.reader@example.net",
     "phone": "555-0199",
     "submission": "Umbrella question from a reader",
+    # A reader who agreed to be named and contacted, answered in a published update: the name is
+    # public, the contact details are not.
+    "answered_email": "named.reader@example.net",
+    "answered_phone": "555-0123",
 }
 
 
@@ -64,6 +69,12 @@ def site():
     callout = make_callout(live_page=page)
     make_submission(live_page=page, callout=callout, email=SECRETS["email"], phone=SECRETS["phone"],
                     body=SECRETS["submission"], consent_publish=False)
+    answered = make_submission(
+        live_page=page, callout=callout, name="Named Reader", location="Quay Street",
+        email=SECRETS["answered_email"], phone=SECRETS["answered_phone"], consent_publish=True,
+        consent_contact=True, body="When will the quay reopen?",
+    )
+    answer_in_update([answered], by=None).publish(by=None)
     return {"page": page, "hidden": hidden, "hidden_updates": Update.objects.exclude(status="published")}
 
 
@@ -104,6 +115,9 @@ def test_no_public_response_contains_anything_unpublished(client, site):
             "/live/harbour-flood/?key=1",
             "/live/harbour-flood/feed/",
             "/live/harbour-flood/feed/atom/",
+            "/live/harbour-flood/changes.json?since=0",
+            "/live/harbour-flood/ask/",
+            "/live/harbour-flood/ask/thanks/",
             "/series/floods/",
             "/reporters/ana-ruiz/",
             "/reporters/only-drafts/",
@@ -111,6 +125,7 @@ def test_no_public_response_contains_anything_unpublished(client, site):
         ],
     )
     visited = set(responses)
+    assert "Named Reader in Quay Street asked" in responses["/live/harbour-flood/"].content.decode()
     assert f"/live/{page.slug}/feed/" in visited and "/sitemap.xml" in visited
     assert any("before=" in path for path in visited), "the crawl followed Show older updates"
     assert sum(1 for path in visited if "/updates/" in path) >= 25, "the crawl reached permalinks"

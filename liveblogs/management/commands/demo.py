@@ -404,6 +404,7 @@ are soft and can give way. Stay off them.</p>
         "day": 2,
         "headline": "What happened while you slept",
         "authors": ["priya-vasquez-hale"],
+        "callout": True,
         "body": """
 <p>If you are just waking up, here is where things stand:</p>
 <ul>
@@ -492,6 +493,7 @@ CALLOUT = {
     ),
     "ask_location": True,
     "ask_phone": True,
+    "ask_photo": True,
 }
 
 SUBMISSIONS = [
@@ -541,6 +543,25 @@ SUBMISSIONS = [
         "name": "BEST PUMPS",
         "body": "Sump pumps 70% off today only!!! Click our link for flood deals.",
         "status": ReaderSubmission.Status.SPAM,
+    },
+    {
+        "email": "m.ostrowski@example.org",
+        "name": "Marta Ostrowski",
+        "location": "Ridge Road",
+        "body": (
+            "We live just above the evacuation zone. Will the fire department tell us if the order "
+            "is widened, or should we keep watching the town's map?"
+        ),
+        "status": ReaderSubmission.Status.NEW,
+        "consent_publish": True,
+    },
+    # A general question, sent with the "Ask a question" form rather than for the callout.
+    {
+        "email": "teo.b@example.net",
+        "name": "Teo Brandt",
+        "body": "Is the Route 12 detour still running this weekend? I work Saturdays downtown.",
+        "status": ReaderSubmission.Status.NEW,
+        "general": True,
     },
 ]
 
@@ -815,6 +836,12 @@ class Demo:
 
         answer = None
         for spec, when in zip(LIVE_UPDATES, published_at, strict=True):
+        # Before the updates: one of them shows the callout too.
+        callout, _ = Callout.objects.get_or_create(
+            live_page=page,
+            prompt=CALLOUT["prompt"],
+            defaults={**CALLOUT, "deadline": self.now + timedelta(days=5)},
+        )
             update = self.update(
                 page,
                 headline=spec["headline"],
@@ -828,21 +855,19 @@ class Demo:
                 video=video if spec.get("video") else None,
             )
             if spec.get("answers"):
+                callout=callout if spec.get("callout") else None,
                 answer = update
         for spec in LIVE_UNPUBLISHED:
             self.update(page, **spec)
 
-        callout, _ = Callout.objects.get_or_create(
-            live_page=page,
-            prompt=CALLOUT["prompt"],
-            defaults={**CALLOUT, "deadline": self.now + timedelta(days=5)},
-        )
+        # Reader submissions: some may be named in print, some not; one answered, one spam.
         for spec in SUBMISSIONS:
-            fields = {k: v for k, v in spec.items() if k not in {"email", "answered"}}
+            fields = {k: v for k, v in spec.items() if k not in {"email", "answered", "general"}}
             if spec.get("answered"):
                 fields["answered_by"] = answer
             ReaderSubmission.objects.get_or_create(
-                live_page=page, email=spec["email"], defaults={**fields, "callout": callout}
+                live_page=page, email=spec["email"], defaults=fields
+            fields["callout"] = None if spec.get("general") else callout
             )
         return page
 
@@ -933,6 +958,7 @@ class Demo:
         video=None,
     ):
         """The update with this headline on ``page``, filed and published as a desk would."""
+        callout=None,
         update = Update.objects.filter(live_page=page, headline=headline).first()
         if update is not None:
             return update
@@ -949,6 +975,7 @@ class Demo:
             video=video,
             created_by=filed_by,
             edited_by=filed_by,
+            callout=callout,
         )
         for position, reporter in enumerate(bylines):
             UpdateAuthor.objects.create(update=update, reporter=reporter, position=position)
