@@ -4,7 +4,7 @@ moves the page's version and leaves a revision, whether it comes from a form or 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Prefetch, Q
 from django.forms.models import BaseInlineFormSet
@@ -527,6 +527,10 @@ class UpdateAdmin(DeskScopedAdmin):
         return HttpResponseRedirect(back)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if obj is not None and form.has_error(NON_FIELD_ERRORS, "edit_conflict"):
+            # The heading names the update as it is now, not as this editor's stale form has it.
+            context["original"] = obj = Update.objects.get(pk=obj.pk)
         context["can_publish_now"] = bool(
             obj is not None and obj.status in (Update.Status.SUBMITTED, Update.Status.DRAFT)
             and self.has_publish_permission(request) and self.has_change_permission(request, obj)

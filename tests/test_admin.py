@@ -427,6 +427,7 @@ def test_a_stale_save_is_refused_naming_who_saved_and_keeping_the_editors_text(e
     assert "Saved by Lee Marsh at " in html
     assert "while you were editing. Your text is below; copy what you need, then reload to see their version." in html
     assert "Bridge shut all day" in html and "My long paragraph." in html
+    assert response.context["original"].headline == "Bridge reopens"  # the heading: as it is now
     update.refresh_from_db()
     assert update.headline == "Bridge reopens" and update.edited_by == colleague
     assert not update.bylines.exists()  # no half-saved inline rows

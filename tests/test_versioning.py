@@ -219,3 +219,22 @@ def test_bulk_status_changes_on_pages_move_their_versions(page):
     before = version_of(page)
     LivePage.objects.filter(status=LivePage.Status.LIVE).update(status=LivePage.Status.ENDED)
     assert version_of(page) > before
+
+
+def test_every_way_an_update_is_edited_moves_the_version(page, editor):
+    update = make_update(live_page=page)
+
+    def minor_edit():
+        update.headline = "Bridge shut (typo fixed)"
+        update.save_edit(by=editor, minor=True)
+
+    def correction():
+        update.correction_note = "An earlier version named the wrong bridge."
+        update.save_edit(by=editor, expected_revision=update.revision)
+
+    # A minor edit shows no "edited" mark, but readers still get the new words.
+    assert moves(page, minor_edit)
+    assert moves(page, correction)
+    assert moves(page, lambda: Update.objects.filter(pk=update.pk).update(key_event=True))
+    update.refresh_from_db()
+    assert update.page_version == version_of(page)
