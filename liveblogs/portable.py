@@ -20,6 +20,7 @@ import zipfile
 from datetime import timedelta
 from pathlib import PurePosixPath
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
@@ -406,5 +407,10 @@ def import_livepage(file, *, replace=False):
                 f"This archive is format {data['format_version']}; this installation reads "
                 f"up to {FORMAT_VERSION}. Upgrade django-liveblogs here first."
             )
-        with transaction.atomic():
-            return Importer(archive, data).run(replace=replace)
+        try:
+            with transaction.atomic():
+                return Importer(archive, data).run(replace=replace)
+        except ValidationError as error:  # a photo that is not one, a time zone that is not one
+            raise ArchiveError(f"The archive holds something this site refuses: {error}") from None
+        except (KeyError, TypeError, ValueError) as error:
+            raise ArchiveError(f"{MANIFEST} is not as expected ({error!r}).") from None

@@ -227,6 +227,20 @@ def test_a_file_that_is_not_an_archive_is_refused(db, tmp_path):
         call_command("export_livepage", "nowhere", stdout=io.StringIO())
 
 
+def test_an_archive_with_a_file_that_is_not_a_photo_is_refused(recap, tmp_path):
+    path = export(tmp_path)
+    forget_everything()
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    tampered = io.BytesIO()
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, b"<?php echo 1; ?>" if name.startswith("media/") else content)
+    with pytest.raises(ArchiveError, match="refuses"):
+        import_livepage(io.BytesIO(tampered.getvalue()))
+    assert not LivePage.objects.exists() and not Photo.objects.exists()
+
+
 def test_a_failed_import_leaves_nothing_behind(recap, tmp_path):
     path = export(tmp_path)
     forget_everything()

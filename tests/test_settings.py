@@ -169,3 +169,27 @@ def test_email_goes_to_an_smtp_server_when_one_is_named(load):
 def test_logs_go_to_standard_output(load):
     handler = load()["LOGGING"]["handlers"]["console"]
     assert handler["stream"] == "ext://sys.stdout"
+
+
+def test_the_gunicorn_config_logs_to_standard_output_and_takes_its_workers_from_the_environment(
+    monkeypatch,
+):
+    config = SETTINGS_FILE.parent.parent / "deploy" / "gunicorn.conf.py"
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    c = runpy.run_path(str(config))
+    assert c["wsgi_app"] == "newsroom.wsgi:application"
+    assert c["workers"] == 3 and c["worker_class"] == "sync"
+    assert c["accesslog"] == "-" and c["errorlog"] == "-"
+    assert c["forwarded_allow_ips"] == "127.0.0.1,::1"
+    assert c["bind"] == ["127.0.0.1:8000"]
+    # gunicorn itself accepts it and can load the application with it.
+    import subprocess
+    import sys
+
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    result = subprocess.run(
+        [str(gunicorn), "--check-config", "-c", str(config)], cwd=config.parent.parent,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
