@@ -309,3 +309,10 @@ def test_the_filing_page_works_under_the_policy(site, watched, tmp_path):
     watched.locator("[name$='-alt_text']").first.wait_for()
     watched.wait_for_load_state("networkidle")
     watched.check("/file/ after a photo upload")
+
+
+def test_debug_error_pages_keep_their_inline_styles(client, db, settings):
+    """Django's technical 404 and 500 pages (DEBUG only) are inline style and script."""
+    settings.DEBUG = True
+    assert "Content-Security-Policy" not in client.get("/live/nowhere/")
+    assert "Content-Security-Policy" in client.get("/live/")
