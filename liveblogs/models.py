@@ -782,9 +782,18 @@ class Update(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         adding = self._state.adding
+        loaded_revision = self.revision
         # Every save makes forms opened before it stale. Counted in the database, not from the
         # value this instance loaded, so two saves from old instances still count twice.
         self.revision = (self.revision or 0) + 1 if adding else F("revision") + 1
+        try:
+            self._save_counted(adding, *args, **kwargs)
+        except BaseException:
+            self.revision = loaded_revision
+            raise
+        self._loaded_status = self.status
+
+    def _save_counted(self, adding, *args, **kwargs):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "revision", "edited_at"}
         with transaction.atomic():
