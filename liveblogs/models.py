@@ -808,7 +808,6 @@ class Update(models.Model):
                     models.QuerySet(Update, using=self._state.db)
                     .filter(pk=self.pk).values_list("revision", flat=True).get()
                 )
-        self._loaded_status = self.status
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():
