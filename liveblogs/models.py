@@ -940,6 +940,7 @@ class Update(models.Model):
         self.published_by = by
         self.edited_by = by
         self.save(update_fields=["status", "published_at", "published_by", "edited_by"])
+        self.answers.update(status=ReaderSubmission.Status.ANSWERED)
         self.record_revision(by=by)
 
     @transaction.atomic
@@ -949,7 +950,6 @@ class Update(models.Model):
         self.status = self.Status.WITHDRAWN
         self.pinned = False
         self.edited_by = by
-        self.answers.update(status=ReaderSubmission.Status.ANSWERED)
         self.save(update_fields=["status", "pinned", "edited_by"])
         self.record_revision(by=by)
 
@@ -1086,15 +1086,6 @@ class Callout(PageContent):
     def __str__(self):
         return self.prompt
 
-    @property
-    def is_accepting(self):
-        return self.is_open and (self.deadline is None or self.deadline > timezone.now())
-
-
-class ReaderSubmission(models.Model):
-    """A reader's question or story. Private: only what the reader agreed to is ever published."""
-
-    class Status(models.TextChoices):
     def save(self, *args, **kwargs):
         with transaction.atomic():
             super().save(*args, **kwargs)
@@ -1106,6 +1097,15 @@ class ReaderSubmission(models.Model):
         """The ask form for this callout."""
         return reverse("liveblogs:ask", kwargs={"slug": self.live_page.slug}) + f"?callout={self.pk}"
 
+    @property
+    def is_accepting(self):
+        return self.is_open and (self.deadline is None or self.deadline > timezone.now())
+
+
+class ReaderSubmission(models.Model):
+    """A reader's question or story. Private: only what the reader agreed to is ever published."""
+
+    class Status(models.TextChoices):
         NEW = "new", _("New")
         SHORTLISTED = "shortlisted", _("Shortlisted")
         ANSWERED = "answered", _("Answered")

@@ -834,14 +834,14 @@ class Demo:
             page.go_live()
         self.key_points(page, LIVE_KEY_POINTS)
 
-        answer = None
-        for spec, when in zip(LIVE_UPDATES, published_at, strict=True):
         # Before the updates: one of them shows the callout too.
         callout, _ = Callout.objects.get_or_create(
             live_page=page,
             prompt=CALLOUT["prompt"],
             defaults={**CALLOUT, "deadline": self.now + timedelta(days=5)},
         )
+        answer = None
+        for spec, when in zip(LIVE_UPDATES, published_at, strict=True):
             update = self.update(
                 page,
                 headline=spec["headline"],
@@ -853,9 +853,9 @@ class Demo:
                 key_event=spec.get("key_event", False),
                 pinned=spec.get("pinned", False),
                 video=video if spec.get("video") else None,
+                callout=callout if spec.get("callout") else None,
             )
             if spec.get("answers"):
-                callout=callout if spec.get("callout") else None,
                 answer = update
         for spec in LIVE_UNPUBLISHED:
             self.update(page, **spec)
@@ -865,9 +865,9 @@ class Demo:
             fields = {k: v for k, v in spec.items() if k not in {"email", "answered", "general"}}
             if spec.get("answered"):
                 fields["answered_by"] = answer
+            fields["callout"] = None if spec.get("general") else callout
             ReaderSubmission.objects.get_or_create(
                 live_page=page, email=spec["email"], defaults=fields
-            fields["callout"] = None if spec.get("general") else callout
             )
         return page
 
@@ -956,9 +956,9 @@ class Demo:
         key_event=False,
         pinned=False,
         video=None,
+        callout=None,
     ):
         """The update with this headline on ``page``, filed and published as a desk would."""
-        callout=None,
         update = Update.objects.filter(live_page=page, headline=headline).first()
         if update is not None:
             return update
@@ -973,9 +973,9 @@ class Demo:
             published_at=published_at,
             key_event=key_event,
             video=video,
+            callout=callout,
             created_by=filed_by,
             edited_by=filed_by,
-            callout=callout,
         )
         for position, reporter in enumerate(bylines):
             UpdateAuthor.objects.create(update=update, reporter=reporter, position=position)
