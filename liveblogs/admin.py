@@ -809,8 +809,8 @@ class ReaderSubmissionAdmin(DeskScopedAdmin):
 
     change_form_template = "admin/liveblogs/readersubmission/change_form.html"
     list_display = [
-        "short_body", "name", "live_page", "callout", "status", "consent_publish",
-        "consent_contact", "photo_preview", "answered_in", "created_at",
+        "short_body", "status", "name", "may_name", "may_contact", "photo_preview",
+        "asked_for", "answered_in", "created_at",
     ]
     list_filter = ["status", "callout", "created_at", "live_page"]
     search_fields = ["body", "name", "email", "location"]
@@ -850,6 +850,24 @@ class ReaderSubmissionAdmin(DeskScopedAdmin):
     def short_body(self, submission):
         return Truncator(submission.body).chars(90)
 
+    @admin.display(description=_("may name"), boolean=True, ordering="consent_publish")
+    def may_name(self, submission):
+        return submission.consent_publish
+
+    @admin.display(description=_("may contact"), boolean=True, ordering="consent_contact")
+    def may_contact(self, submission):
+        return submission.consent_contact
+
+    @admin.display(description=_("for"), ordering="callout__prompt")
+    def asked_for(self, submission):
+        """The callout, or the page for a general question: short, the queue is wide."""
+        if submission.callout_id:
+            return Truncator(submission.callout.prompt).chars(40)
+        return format_html(
+            "{} <small>({})</small>", _("General question"),
+            Truncator(submission.live_page.title).chars(30),
+        )
+
     @admin.display(description=_("photo"))
     def photo_preview(self, submission):
         return thumbnail(submission.photo, 40)
@@ -864,7 +882,7 @@ class ReaderSubmissionAdmin(DeskScopedAdmin):
             submission.photo.picture.jpeg_url(960),
         )
 
-    @admin.display(description=_("answered in"), ordering="answered_by")
+    @admin.display(description=_("answer"), ordering="answered_by")
     def answered_in(self, submission):
         update = submission.answered_by
         if update is None:

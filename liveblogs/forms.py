@@ -308,12 +308,12 @@ class AskForm(forms.ModelForm):
                     "delete your contact details after %(days)d days."
                 ) % {"days": app_settings.SUBMISSION_RETENTION_DAYS},
             )),
-            # Hidden from people (off screen, out of the tab order, silent to screen readers).
+            # Hidden from people (off screen in forms.css, out of the tab order, silent to screen
+            # readers).
             Div(
                 Field("website", autocomplete="off", tabindex="-1"),
                 aria_hidden="true",
                 css_class="ask-website",
-                style="position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden",
             ),
             "rendered",
             Div(Submit("send", _("Send to the newsroom")), css_class="form-actions"),
