@@ -17,6 +17,7 @@
 # database of its own (liveblogs_load, dropped at the end) and Redis database 2 (emptied), talks
 # to 127.0.0.1 only, and whatever happens leaves PostgreSQL running and stops what it started.
 # Stopping PostgreSQL cuts off everyone using it for those seconds: LOAD_FAULT=0 skips phase 2.
+# LOAD_KEEP=1 keeps the logs (gunicorn's access log has each request's time in the worker).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -92,7 +93,7 @@ cleanup() {
     echo "--- last lines of gunicorn's error log:" >&2
     tail -n 20 "$WORK/gunicorn.log" >&2
   fi
-  rm -rf "$WORK"
+  if [ -n "${LOAD_KEEP:-}" ]; then echo "Logs and figures kept in $WORK"; else rm -rf "$WORK"; fi
   exit "$status"
 }
 trap cleanup EXIT
