@@ -733,7 +733,7 @@ class VideoAdmin(admin.ModelAdmin):
 @admin.register(Callout)
 class CalloutAdmin(DeskScopedAdmin):
     list_display = [
-        "prompt", "live_page", "is_open", "accepting", "deadline", "new_count", "submission_count",
+        "prompt", "page", "is_open", "accepting", "deadline", "submission_count", "new_count",
     ]
     list_filter = ["is_open", "live_page"]
     search_fields = ["prompt", "description"]
@@ -764,6 +764,10 @@ class CalloutAdmin(DeskScopedAdmin):
                      callout.submission_count) % {"all": callout.submission_count,
                                                   "new": callout.new_count},
         )
+
+    @admin.display(description=_("live page"), ordering="live_page__title")
+    def page(self, callout):
+        return Truncator(callout.live_page.title).chars(40)
 
     @admin.display(description=_("taking answers"), boolean=True)
     def accepting(self, callout):
