@@ -133,8 +133,6 @@ class Checker(HTMLParser):
             self.problems.append(f"<{tag}>")
         if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
             self.problems.append("<meta http-equiv=refresh>")
-        if tag == "form" and not (attributes.get("action") or "").startswith(("/", "")):
-            self.problems.append(f"<form action={attributes.get('action')!r}>")
         if tag == "form" and re.match(r"\s*(\w+:|//)", attributes.get("action") or ""):
             self.problems.append(f"<form action={attributes.get('action')!r}> goes elsewhere")
         if tag == "script":
@@ -232,7 +230,7 @@ def feed_html(xml_text):
         local = element.tag.rsplit("}", 1)[-1]
         if local in {"description", "content", "summary"} and element.text:
             parts.append(element.text)
-    return parts, root
+    return parts
 
 
 @pytest.fixture
@@ -274,7 +272,7 @@ def test_hostile_text_runs_nowhere_it_is_shown(client, editor, hostile_update):
                        "atom": reverse("liveblogs:feed_atom", args=[page.slug])}.items():
         response = client.get(url)
         assert response.status_code == 200, where
-        parts, root = feed_html(response.content.decode())
+        parts = feed_html(response.content.decode())
         assert parts, where
         for part in parts:
             assert_safe(part, where)
