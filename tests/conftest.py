@@ -146,12 +146,17 @@ def axe_script():
 
 
 @pytest.fixture
-def new_page(chromium):
-    """Open pages in fresh contexts (no cookies, no cache) and close them after the test."""
+def new_page(chromium, request):
+    """Open pages in fresh contexts (no cookies, no cache) and close them after the test.
+
+    Pages run under the site's Content-Security-Policy, except in tests that inject axe-core:
+    Playwright adds it as an inline script, which the policy blocks (newsroom/middleware.py).
+    """
     contexts = []
+    bypass_csp = "axe_script" in request.fixturenames
 
     def open_page(**options):
-        context = chromium.new_context(**options)
+        context = chromium.new_context(**{"bypass_csp": bypass_csp, **options})
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
