@@ -12,6 +12,7 @@ from .caching import listing_cache, reader_cache
 from .conf import settings
 from .filters import LivePageFilter
 from .models import LivePage, Reporter, Series, Update, UpdateAuthor, UpdatePhoto
+from .questions import open_callout
 from .structured_data import blog_posting, first_image, live_blog_posting, share_tags
 
 
@@ -139,7 +140,7 @@ def livepage_detail(request, slug):
     on_this_page = {u.pk for u in [*pinned, *shown]}
     for event in key_events:
         event["here"] = event["pk"] in on_this_page
-    callout = page.callouts.filter(is_open=True).first() if page.is_live else None
+    callout = open_callout(page) if page.is_live else None
     return render(
         request,
         "liveblogs/livepage_detail.html",
@@ -153,7 +154,7 @@ def livepage_detail(request, slug):
             "updates": shown,
             "next_cursor": next_cursor,
             "poll_interval": settings.POLL_INTERVAL,
-            "callout": callout if callout and callout.is_accepting else None,
+            "callout": callout,
             "ask_url": ask_url(page) if page.is_live else None,
             "structured_data": live_blog_posting(request, page, [*pinned, *shown]),
             "share": share_tags(
