@@ -387,10 +387,18 @@ class UpdateAdmin(DeskScopedAdmin):
         return fields
 
     def has_change_permission(self, request, obj=None):
+        if obj is not None and not self.is_desk(request) and obj.created_by_id != request.user.pk:
+            # Reporters change their own updates; a colleague's are the desk's to change.
+            return False
         # Without the publish permission, what readers already see (or saw) is read-only.
         if obj is not None and obj.status in (Update.Status.PUBLISHED, Update.Status.WITHDRAWN):
             return request.user.has_perm("liveblogs.publish_update")
         return super().has_change_permission(request, obj)
+
+    @staticmethod
+    def is_desk(request):
+        """Editors: the people who run the pages, not only file to them."""
+        return request.user.has_perm("liveblogs.change_livepage")
 
     def save_model(self, request, obj, form, change):
         # Saved in save_related, with its bylines and photos, as one edit and one revision.
@@ -592,7 +600,7 @@ class UpdateAdmin(DeskScopedAdmin):
             lambda n: ngettext("%d update published.", "%d updates published.", n) % n,
         )
 
-    @admin.action(description=_("Withdraw selected updates (hide from readers)"), permissions=["publish"])
+    @admin.action(description=_("Withdraw selected updates (hide from readers)"), permissions=["desk"])
     def withdraw(self, request, queryset):
         self._each(
             request, queryset.exclude(status=Update.Status.WITHDRAWN),
@@ -600,7 +608,7 @@ class UpdateAdmin(DeskScopedAdmin):
             lambda n: ngettext("%d update withdrawn.", "%d updates withdrawn.", n) % n,
         )
 
-    @admin.action(description=_("Pin to the top of its page"), permissions=["publish"])
+    @admin.action(description=_("Pin to the top of its page"), permissions=["desk"])
     def pin(self, request, queryset):
         pages = {}
         for update in queryset:
@@ -616,20 +624,25 @@ class UpdateAdmin(DeskScopedAdmin):
         )
 
     unpin = flag_action(
-        "pinned", False, _("Unpin"), ["publish"],
+        "pinned", False, _("Unpin"), ["desk"],
         lambda n: ngettext("%d update unpinned.", "%d updates unpinned.", n) % n,
     )
     mark_key_event = flag_action(
-        "key_event", True, _("Mark as key event"), ["publish"],
+        "key_event", True, _("Mark as key event"), ["desk"],
         lambda n: ngettext("%d update marked as a key event.", "%d updates marked as key events.", n) % n,
     )
     unmark_key_event = flag_action(
-        "key_event", False, _("Unmark key event"), ["publish"],
+        "key_event", False, _("Unmark key event"), ["desk"],
         lambda n: ngettext("%d key event unmarked.", "%d key events unmarked.", n) % n,
     )
 
     def has_publish_permission(self, request):
         return request.user.has_perm("liveblogs.publish_update")
+
+    def has_desk_permission(self, request):
+        """Withdrawing, pinning and key events place what readers see: the desk's call alone, not
+        that of a reporter trusted to publish their own updates."""
+        return self.is_desk(request) and self.has_publish_permission(request)
 
 
 @admin.register(Photo)
