@@ -716,7 +716,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Site: {SITE_URL}")
         self.stdout.write(f"Editor login: editor / {password}  ({SITE_URL}admin/)")
-        self.stdout.write(f"Reporter login: reporter / {password}  (on the live page's desk)")
+        self.stdout.write(
+            f"Reporter login: reporter / {password}  ({SITE_URL}file/, on the live page's desk)"
+        )
 
 
 def count_rows():
