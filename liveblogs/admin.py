@@ -280,6 +280,11 @@ class UpdateAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        callout, page = cleaned_data.get("callout"), cleaned_data.get("live_page") or (
+            self.instance.live_page if self.instance.live_page_id else None
+        )
+        if callout and page and callout.live_page_id != page.pk:
+            self.add_error("callout", _("Choose a callout of this update's live page."))
         if self.instance.pk is not None and "revision" in self.fields:
             # Locked until the admin's transaction ends, so no save can slip in before ours.
             current = (
@@ -328,7 +333,7 @@ class UpdateAdmin(DeskScopedAdmin):
     show_facets = admin.ShowFacets.ALWAYS
     actions = ["publish", "withdraw", "pin", "unpin", "mark_key_event", "unmark_key_event"]
     fieldsets = [
-        (None, {"fields": ["live_page", "headline", "body", "video", "minor", "revision"]}),
+        (None, {"fields": ["live_page", "headline", "body", "video", "callout", "minor", "revision"]}),
         (_("Publishing"), {"fields": ["status", "published_at", ("pinned", "key_event")]}),
         (_("Correction"), {
             "fields": ["correction_note", "corrected_at"],
@@ -353,6 +358,14 @@ class UpdateAdmin(DeskScopedAdmin):
                 Prefetch("update_photos", queryset=UpdatePhoto.objects.select_related("photo")),
             )
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "callout":
+            # A question of this desk's pages; clean() checks it is the update's own page's.
+            kwargs["queryset"] = Callout.objects.filter(
+                live_page__in=LivePage.objects.on_desk_of(request.user)
+            ).select_related("live_page")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         # Withdraw instead: the row and its history stay.

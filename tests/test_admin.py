@@ -681,3 +681,29 @@ def test_publishing_needs_the_publish_permission(client, reporter_user):
     assert client.post(admin_url(Update, "publish", update.pk)).status_code == 403
     update.refresh_from_db()
     assert update.status == Update.Status.SUBMITTED
+
+
+def test_a_callout_inside_an_update_must_be_of_its_page(editor_client):
+    from liveblogs.models import Update
+
+    from .factories import make_callout, make_page, make_update
+
+    page, other = make_page(), make_page()
+    own, foreign = make_callout(live_page=page), make_callout(live_page=other, prompt="Elsewhere?")
+    update = make_update(live_page=page)
+    url = f"/admin/liveblogs/update/{update.pk}/change/"
+    form = editor_client.get(url).context["adminform"].form
+    data = {
+        **{k: v for k, v in form.initial.items() if v is not None and k not in ("authors", "photos")},
+        "headline": update.headline, "body": update.body, "live_page": page.pk,
+        "status": update.status, "published_at_0": update.published_at.strftime("%Y-%m-%d"),
+        "published_at_1": update.published_at.strftime("%H:%M:%S"),
+        "revision": update.revision,
+        "bylines-TOTAL_FORMS": 0, "bylines-INITIAL_FORMS": 0,
+        "update_photos-TOTAL_FORMS": 0, "update_photos-INITIAL_FORMS": 0,
+    }
+    refused = editor_client.post(url, {**data, "callout": foreign.pk})
+    assert refused.status_code == 200
+    assert "Choose a callout of this update" in refused.content.decode()
+    editor_client.post(url, {**data, "callout": own.pk})
+    assert Update.objects.get(pk=update.pk).callout == own
