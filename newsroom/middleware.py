@@ -37,27 +37,24 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
-def content_security_policy(media_origins=(), *, style_elements=False):
-    """Everything from this site only: no inline script, no plugins, no framing.
+def content_security_policy(media_origins=(), *, inline_styles=False):
+    """Everything from this site only: no inline script or style, no plugins, no framing.
 
-    Scripts and style sheets are files of this site. ``style`` attributes are allowed
-    (``style-src-attr``): the admin's thumbnails and status colours and the reader form's
-    honeypot use them. An attribute styles one element and fetches only what ``img-src``
-    allows; ``<style>`` elements stay blocked, except with ``style_elements`` (the admin's
-    policy: some of its templates carry a ``<style>`` block).
+    ``inline_styles`` is the admin's policy: its thumbnails and status colours are ``style``
+    attributes and some of its templates carry a ``<style>`` block. Scripts stay files there too.
 
     ``img-src`` and ``media-src`` also take the media storage's origins (object storage, a CDN);
     ``data:`` is the empty favicon of the base templates, ``blob:`` a photo previewed before its
     upload. JSON data blocks (``<script type="application/ld+json">`` and the admin's) are not
-    scripts, so ``script-src 'self'`` leaves them alone.
+    scripts, so ``script-src 'self'`` leaves them alone. Scripts may still set styles through the
+    DOM (``element.style``), which no policy blocks.
     """
     media = " ".join(["'self'", *media_origins])
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self' 'unsafe-inline'" if style_elements else "style-src 'self'",
-            "style-src-attr 'unsafe-inline'",
+            "style-src 'self' 'unsafe-inline'" if inline_styles else "style-src 'self'",
             f"img-src {media} data: blob:",
             f"media-src {media}",
             "font-src 'self'",
@@ -82,7 +79,7 @@ class SecurityHeadersMiddleware:
         self.get_response = get_response
         media = getattr(settings, "CSP_MEDIA_ORIGINS", ())
         self.policy = content_security_policy(media)
-        self.admin_policy = content_security_policy(media, style_elements=True)
+        self.admin_policy = content_security_policy(media, inline_styles=True)
         self.admin_prefix = None
 
     def __call__(self, request):

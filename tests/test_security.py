@@ -74,15 +74,14 @@ def test_every_reader_page_has_the_policy_and_still_no_cookie(client, db):
         assert "Cookie" not in response.get("Vary", ""), path
 
 
-def test_the_policy_allows_no_inline_script_and_no_style_element():
+def test_the_policy_allows_no_inline_script_or_style():
     policy = dict(part.split(" ", 1) for part in content_security_policy().split("; "))
     assert policy["default-src"] == "'self'"
     assert policy["script-src"] == "'self'"
-    assert policy["style-src"] == "'self'"  # <style> blocked; attributes only (admin, honeypot)
-    assert policy["style-src-attr"] == "'unsafe-inline'"
+    assert policy["style-src"] == "'self'"
     assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
     assert policy["connect-src"] == "'self'" and policy["form-action"] == "'self'"
-    assert [d for d, v in policy.items() if "unsafe" in v] == ["style-src-attr"]
+    assert "unsafe" not in content_security_policy()
 
 
 def test_photos_may_come_from_the_media_storage(client, db, settings):
@@ -109,10 +108,10 @@ def test_pages_carry_no_inline_script(client, db):
 
 
 def test_the_admin_and_errors_have_the_policy(client, db, editor_client):
-    admin = content_security_policy(style_elements=True)
+    admin = content_security_policy(inline_styles=True)
     assert client.get("/admin/login/")["Content-Security-Policy"] == admin
     assert editor_client.get("/admin/")["Content-Security-Policy"] == admin
-    # The admin's templates may carry <style> blocks; its scripts are files all the same.
+    # The admin's templates carry style attributes and <style> blocks; its scripts are files.
     assert "style-src 'self' 'unsafe-inline'" in admin and "script-src 'self';" in admin
     assert client.get("/live/nowhere/")["Content-Security-Policy"] == content_security_policy()
 
