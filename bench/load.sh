@@ -104,6 +104,7 @@ trap 'exit 130' INT TERM
 
 export DJANGO_SETTINGS_MODULE=bench.settings  # newsroom.settings without collectstatic
 export DJANGO_DEBUG=0
+export DJANGO_HTTPS=0  # production settings over plain http on 127.0.0.1
 DJANGO_SECRET_KEY="load-only-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export DJANGO_SECRET_KEY
 export DJANGO_ALLOWED_HOSTS=127.0.0.1

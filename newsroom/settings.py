@@ -162,16 +162,19 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Security. Served over HTTPS (DJANGO_HTTPS), the site redirects plain http, sends cookies over
-# HTTPS only and asks browsers to remember that (HSTS). Off by default: the embedded setup is
-# plain http on 127.0.0.1. Behind a proxy that ends TLS, DJANGO_PROXY_SSL_HEADER names the header
-# it sets ("X-Forwarded-Proto"); the proxy must overwrite it on every request.
-HTTPS = env_bool("DJANGO_HTTPS")
+# HTTPS only and asks browsers to remember that (HSTS). On by default in production (debug off and
+# a DATABASE_URL, the same signal that makes DJANGO_SECRET_KEY required), so a production site is
+# secure unless told otherwise; off in the embedded setup, which is plain http on 127.0.0.1.
+# Behind a proxy that ends TLS, DJANGO_PROXY_SSL_HEADER names the header it sets
+# ("X-Forwarded-Proto"); the proxy must overwrite it on every request.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG and bool(os.environ.get("DATABASE_URL")))
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers check over plain http
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+# Only a permission for the browsers' preload list: a domain joins it when someone submits it.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", HTTPS)
 if os.environ.get("DJANGO_PROXY_SSL_HEADER", "").strip():
     header = os.environ["DJANGO_PROXY_SSL_HEADER"].strip().upper().replace("-", "_")
     SECURE_PROXY_SSL_HEADER = (f"HTTP_{header}", "https")

@@ -124,20 +124,30 @@ def test_https_turns_on_redirect_secure_cookies_and_hsts(load):
     assert s["SECURE_SSL_REDIRECT"] is True
     assert s["SESSION_COOKIE_SECURE"] is True and s["CSRF_COOKIE_SECURE"] is True
     assert s["SECURE_HSTS_SECONDS"] == 31_536_000 and s["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
-    assert s["SECURE_HSTS_PRELOAD"] is False  # a commitment to make on purpose
+    assert s["SECURE_HSTS_PRELOAD"] is True
     assert s["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_production_is_https_unless_told_otherwise(load):
+    production = {"DATABASE_URL": "postgres://news@db/live", "DJANGO_SECRET_KEY": "k" * 50}
+    s = load(**production)
+    assert s["SECURE_SSL_REDIRECT"] is True and s["SESSION_COOKIE_SECURE"] is True
+    assert s["SECURE_HSTS_SECONDS"] == 31_536_000 and s["SECURE_HSTS_PRELOAD"] is True
+    s = load(**production, DJANGO_HTTPS="0")  # e.g. the test suite, which speaks plain http
+    assert s["SECURE_SSL_REDIRECT"] is False and s["SECURE_HSTS_SECONDS"] == 0
+    assert load(**production, DJANGO_DEBUG="1")["SECURE_SSL_REDIRECT"] is False
 
 
 def test_each_https_setting_can_be_changed(load):
     s = load(
         DJANGO_HTTPS="1", DJANGO_SSL_REDIRECT="0", DJANGO_HSTS_SECONDS="3600",
-        DJANGO_HSTS_INCLUDE_SUBDOMAINS="no", DJANGO_HSTS_PRELOAD="yes",
+        DJANGO_HSTS_INCLUDE_SUBDOMAINS="no", DJANGO_HSTS_PRELOAD="no",
         DJANGO_CSRF_TRUSTED_ORIGINS="https://news.example.org, https://desk.example.org",
         DJANGO_CSP_MEDIA_ORIGINS="https://media.example-cdn.org",
     )
     assert s["SECURE_SSL_REDIRECT"] is False  # the proxy redirects
     assert s["SECURE_HSTS_SECONDS"] == 3600
-    assert s["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False and s["SECURE_HSTS_PRELOAD"] is True
+    assert s["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False and s["SECURE_HSTS_PRELOAD"] is False
     assert s["CSRF_TRUSTED_ORIGINS"] == ["https://news.example.org", "https://desk.example.org"]
     assert s["CSP_MEDIA_ORIGINS"] == ["https://media.example-cdn.org"]
 
