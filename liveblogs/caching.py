@@ -15,7 +15,6 @@ from django.views.decorators.http import condition
 from .conf import settings
 from .models import LivePage
 
-
 STATE_FIELDS = ["pk", "slug", "version", "key_points_version", "changed_at", "status", "time_zone"]
 
 

@@ -5,8 +5,7 @@ Every filter reads only what readers may see: public pages (the queryset handed 
 out, so a bad link still shows a list, filtered by whatever was usable.
 """
 
-from datetime import datetime, time
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, time
 
 import django_filters
 from django import forms
@@ -50,7 +49,7 @@ def day_bound(day, *, end=False):
     cannot hold it (a reader typed year 1 or 9999)."""
     moment = datetime.combine(day, time.max if end else time.min)
     try:
-        return timezone.make_aware(moment).astimezone(dt_timezone.utc)
+        return timezone.make_aware(moment).astimezone(UTC)
     except OverflowError:
         return None
 

@@ -280,9 +280,7 @@ def quote(submission):
     body = "".join(
         "<p>{}</p>".format(html.escape(p).replace("\n", "<br>")) for p in paragraphs
     )
-    return "<p>{} {}:</p><blockquote>{}</blockquote>".format(
-        html.escape(str(submission.public_name())), verb, body
-    )
+    return f"<p>{html.escape(str(submission.public_name()))} {verb}:</p><blockquote>{body}</blockquote>"
 
 
 class CannotAnswer(ValueError):

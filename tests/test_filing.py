@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 from liveblogs.markup import to_html, to_markup
 from liveblogs.models import LivePage, Photo, Update

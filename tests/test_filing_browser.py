@@ -1,7 +1,6 @@
 """Filing from a phone in Debian's Chromium: sign in, write, add a photo, send; and a reload that
 loses nothing. Screenshots go to tests/screenshots/ (not committed)."""
 
-import io
 
 import pytest
 from django.contrib.auth.models import Permission, User

@@ -14,7 +14,14 @@ from django.utils import timezone
 from liveblogs.models import LivePage, Update
 from liveblogs.questions import answer_in_update
 
-from .factories import make_callout, make_page, make_reporter, make_series, make_submission, make_update
+from .factories import (
+    make_callout,
+    make_page,
+    make_reporter,
+    make_series,
+    make_submission,
+    make_update,
+)
 
 pytestmark = pytest.mark.django_db
 
