@@ -46,6 +46,14 @@ class PhotoForm(forms.ModelForm):
 # Filing from the field (/file/)
 
 
+class TypedText(forms.CharField):
+    """Text typed in a text area. Browsers send each line break as CR LF but count it as one
+    character against ``maxlength``; so does this field, or a text the box accepted is refused."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -76,7 +84,7 @@ class FilingForm(forms.ModelForm):
 
     PUBLISH, SUBMIT, DRAFT, SAVE = "publish", "submit", "draft", "save"
 
-    body = forms.CharField(
+    body = TypedText(
         label=_("Text"), required=False, max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 10, "autocapitalize": "sentences", "spellcheck": "true"}),
         help_text=_(
@@ -164,7 +172,7 @@ class FilingForm(forms.ModelForm):
         if action == self.SAVE and not self.is_published:
             action = self.DRAFT
         cleaned["action"] = action
-        if action != self.DRAFT and not (cleaned.get("body") or "").strip():
+        if action != self.DRAFT and "body" in cleaned and not cleaned["body"].strip():
             self.add_error("body", _("Write the update's text before sending it."))
         return cleaned
 
@@ -258,6 +266,7 @@ class AskForm(forms.ModelForm):
             "location": _("A town or neighbourhood is enough."),
             "email": _("Only for the newsroom, never published."),
         }
+        field_classes = {"body": TypedText}
         widgets = {
             "body": forms.Textarea(attrs={"rows": 7}),
             "name": forms.TextInput(attrs={"autocomplete": "name"}),

@@ -482,7 +482,7 @@ def test_readers_see_an_edited_mark_unless_the_edit_was_minor(editor_client, cli
     update.refresh_from_db()
     assert update.revised_at is not None
     html = client.get(update.get_absolute_url()).content.decode()
-    assert re.search(r'<time class="edited" datetime="[^"]+">Edited (\w+ \d+, )?\d+:\d\d [ap]\.m\. E[SD]T</time>', html)
+    assert re.search(r'<span class="edited">Edited <time datetime="[^"]+">(\w+ \d+, )?\d+:\d\d [ap]\.m\. E[SD]T</time>', html)
 
 
 def test_a_correction_note_is_stamped_and_shown_to_readers(editor_client, client):

@@ -393,3 +393,13 @@ def test_reader_pages_set_no_cookie(site, new_page):
         assert "set-cookie" not in response.headers, path
     assert page.context.cookies() == []
     assert page.evaluate("() => document.cookie") == ""
+
+
+def test_an_edited_update_still_says_edited_once_times_turn_relative(site, new_page):
+    update = published(LIVE_SLUG).filter(pinned=False).first()
+    update.headline += " (updated)"
+    update.save_edit(by=None)
+    page = new_page(**PHONE)
+    page.goto(site + LIVE)
+    meta = page.locator(f"#update-{update.pk} .update-meta")
+    expect(meta.locator(".edited")).to_have_text("Edited just now")

@@ -534,3 +534,21 @@ def test_page_weight_is_under_250_kb(client, rita):
     assert {a.rsplit(b"/", 1)[-1] for a in assets} >= {b"liveblogs.css", b"forms.css", b"filing.js"}
     total = len(html) + sum(Path(finders.find(a.decode())).stat().st_size for a in assets)
     assert total < 250_000
+
+
+def test_a_text_at_the_boxs_limit_is_taken(client, rita):
+    """The box counts a line break as one character; the browser sends two (CR LF)."""
+    client.force_login(rita)
+    text = "\r\n".join(["w" * 99] * 200)  # 19,999 characters as the box counts them
+    assert len(text.replace("\r\n", "\n")) <= 20_000 < len(text)
+    response = post_filing(client, action="draft", headline="Long read", body=text)
+    assert response.status_code == 302
+
+
+def test_a_text_over_the_limit_says_so_and_only_so(client, rita):
+    client.force_login(rita)
+    response = post_filing(client, action="submit", headline="Too long", body="w" * 20_001)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "at most 20000 characters" in html
+    assert "Write the update" not in html
