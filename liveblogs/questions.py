@@ -159,11 +159,13 @@ def ask(request, slug):
         return render(request, "liveblogs/ask.html", context(page, callout, AskForm(callout=callout)))
 
     address_hash = hash_address(client_address(request))
-    wait = rate_limit_wait(address_hash)
-    if wait:
-        return limited(request, page, callout, wait)
     form = AskForm(request.POST, request.FILES, callout=callout)
-    if not form.is_valid():
+    valid = form.is_valid()
+    # Messages and bots' attempts count against the address; a person fixing a missed field or
+    # a typo'd e-mail does not use up their turns.
+    if (valid or form.refused_as_bot) and (wait := rate_limit_wait(address_hash)):
+        return limited(request, page, callout, wait)
+    if not valid:
         return render(request, "liveblogs/ask.html", context(page, callout, form), status=400)
     receive(request, form, page=page, callout=callout, address_hash=address_hash)
     return redirect("liveblogs:ask_thanks", slug=page.slug)

@@ -336,12 +336,15 @@ def test_a_burst_from_one_address_gets_a_friendly_429(client, page, settings):
     assert send(client, address="203.0.113.8").status_code == 302
 
 
-def test_refused_and_invalid_posts_count_too(client, page, settings):
+def test_bots_attempts_count_and_a_persons_mistakes_do_not(client, page, settings):
     settings.LIVEBLOGS_ASK_RATE_LIMIT = 2
-    send(client, website="bot")
-    send(client, email="bad")
+    for _ in range(5):  # a reader fixing a typo'd e-mail address again and again
+        assert send(client, email="bad").status_code == 400
+    assert send(client).status_code == 302
+    assert send(client, website="bot").status_code == 400  # the second turn, used by a bot
     assert send(client).status_code == 429
-    assert not ReaderSubmission.objects.exists()
+    assert send(client, website="bot").status_code == 429
+    assert ReaderSubmission.objects.count() == 1
 
 
 def test_the_limit_ends_with_its_window(client, page, settings, monkeypatch):
@@ -391,6 +394,14 @@ def test_spoofed_forwarded_for_does_not_escape_the_limit(client, page, settings)
 
 
 # Closed ------------------------------------------------------------------------------------------
+
+
+def test_a_callout_closed_before_its_deadline_names_no_date(client, page, callout):
+    callout.deadline = timezone.now() + timedelta(days=5)
+    callout.is_open = False
+    callout.save()
+    html = client.get(f"{ASK}?callout={callout.pk}").content.decode()
+    assert "This callout has closed" in html and "closed on" not in html
 
 
 def test_a_closed_callout_says_so_and_keeps_nothing(client, page, callout):
