@@ -280,6 +280,11 @@ class UpdateAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if cleaned_data.get("status") == Update.Status.PUBLISHED and not cleaned_data.get(
+            "published_at"
+        ) and "published_at" in self.fields:
+            # Published now, as the help text promises, rather than an error about a blank time.
+            cleaned_data["published_at"] = timezone.now()
         callout, page = cleaned_data.get("callout"), cleaned_data.get("live_page") or (
             self.instance.live_page if self.instance.live_page_id else None
         )

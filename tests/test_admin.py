@@ -707,3 +707,11 @@ def test_a_callout_inside_an_update_must_be_of_its_page(editor_client):
     assert "Choose a callout of this update" in refused.content.decode()
     editor_client.post(url, {**data, "callout": own.pk})
     assert Update.objects.get(pk=update.pk).callout == own
+
+
+def test_publishing_from_the_change_form_needs_no_time_typed(editor_client):
+    update = make_update(status=Update.Status.SUBMITTED, headline="Shelter opens")
+    response = post_update(editor_client, update, status="published", published_at_0="", published_at_1="")
+    update.refresh_from_db()
+    assert response.status_code == 302
+    assert update.status == Update.Status.PUBLISHED and update.published_at is not None
