@@ -293,7 +293,7 @@ class UpdateAdminForm(forms.ModelForm):
         if self.instance.pk is not None and "revision" in self.fields:
             # Locked until the admin's transaction ends, so no save can slip in before ours.
             current = (
-                Update.objects.select_for_update().select_related("edited_by")
+                Update.objects.select_for_update(of=("self",)).select_related("edited_by")
                 .get(pk=self.instance.pk)
             )
             if cleaned_data.get("revision") != current.revision:

@@ -868,7 +868,7 @@ class Update(models.Model):
         current = None
         if not adding:
             current = (
-                type(self).objects.select_for_update().select_related("edited_by")
+                type(self).objects.select_for_update(of=("self",)).select_related("edited_by")
                 .get(pk=self.pk)
             )
             if expected_revision is not None and int(expected_revision) != current.revision:
