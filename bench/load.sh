@@ -16,7 +16,8 @@
 # pg_ctlcluster to stop and start it, Redis on 127.0.0.1:6379, and the project's .venv. It uses a
 # database of its own (liveblogs_load, dropped at the end) and Redis database 2 (emptied), talks
 # to 127.0.0.1 only, and whatever happens leaves PostgreSQL running and stops what it started.
-# Stopping PostgreSQL cuts off everyone using it for those seconds: LOAD_FAULT=0 skips phase 2.
+# Stopping PostgreSQL cuts off everyone using it for those seconds, so phase 2 is opt-in: LOAD_FAULT=1
+# runs it (the default, 0, skips it).
 # LOAD_KEEP=1 keeps the logs (gunicorn's access log has each request's time in the worker).
 set -euo pipefail
 
@@ -26,7 +27,7 @@ GUNICORN="$ROOT/.venv/bin/gunicorn"
 DURATION="${LOAD_DURATION:-60}"
 FAULT_DURATION="${LOAD_FAULT_DURATION:-40}"
 OUTAGE="${LOAD_OUTAGE:-8}"
-FAULT="${LOAD_FAULT:-1}"
+FAULT="${LOAD_FAULT:-0}"
 CONNECTIONS=200
 DB=liveblogs_load
 PG_VERSION="$(ls /etc/postgresql 2>/dev/null | sort -n | tail -n 1)"
