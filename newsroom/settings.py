@@ -157,6 +157,9 @@ STORAGES = {
 
 # The fictional newsroom of the demo; a real one puts its own name here.
 LIVEBLOGS_PUBLISHER_NAME = "The Valley Courier"
+# How many proxies in front of the site append to X-Forwarded-For (1 behind one nginx), so each
+# reader gets their own rate limit rather than all sharing the proxy's address.
+LIVEBLOGS_TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -18,6 +18,7 @@ OPTIONAL = [
     "DJANGO_CSP_MEDIA_ORIGINS", "DJANGO_DB_CONNECT_TIMEOUT", "DJANGO_LOG_LEVEL",
     "DJANGO_EMAIL_BACKEND", "DJANGO_EMAIL_HOST", "DJANGO_EMAIL_PORT", "DJANGO_EMAIL_HOST_USER",
     "DJANGO_EMAIL_HOST_PASSWORD", "DJANGO_EMAIL_USE_TLS", "DJANGO_DEFAULT_FROM_EMAIL",
+    "DJANGO_TRUSTED_PROXIES",
 ]
 
 
@@ -155,6 +156,13 @@ def test_each_https_setting_can_be_changed(load):
 def test_a_bad_number_stops_the_site(load):
     with pytest.raises(ImproperlyConfigured, match="DJANGO_HSTS_SECONDS"):
         load(DJANGO_HSTS_SECONDS="a year")
+
+
+def test_trusted_proxies_default_to_none_and_are_set_for_a_proxy_in_front(load):
+    assert load()["LIVEBLOGS_TRUSTED_PROXIES"] == 0
+    assert load(DJANGO_TRUSTED_PROXIES="1")["LIVEBLOGS_TRUSTED_PROXIES"] == 1
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_TRUSTED_PROXIES"):
+        load(DJANGO_TRUSTED_PROXIES="nginx")
 
 
 def test_postgresql_connections_give_up_quickly(load):
