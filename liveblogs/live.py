@@ -93,7 +93,10 @@ def changes_since(state, since):
     if since == state["version"]:
         return data
     # Enough of the page to render its updates, without loading the page row again.
-    page = LivePage(pk=state["pk"], slug=state["slug"], time_zone=state["time_zone"])
+    # Its real status too: an update's callout box asks readers in only while the page is live.
+    page = LivePage(
+        pk=state["pk"], slug=state["slug"], time_zone=state["time_zone"], status=state["status"]
+    )
     # Changes up to the state's version only: the answer then depends on nothing but the version
     # and ``since``, which is what makes it safe to keep.
     changed = {"page_version__gt": since, "page_version__lte": state["version"]}

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from liveblogs.models import LivePage, Update
 
-from .factories import make_key_point, make_page, make_photo, make_reporter, make_update
+from .factories import make_callout, make_key_point, make_page, make_photo, make_reporter, make_update
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,17 @@ def test_a_new_update_arrives_rendered_by_the_page_partial(client, page):
     page_html = client.get(f"/live/{page.slug}/").content.decode()
     article = re.search(rf'<article id="update-{update.pk}".*?</article>', page_html, re.S)[0]
     assert article in item["html"]
+
+
+def test_a_callout_in_an_update_arrives_open_as_the_page_shows_it(client, page):
+    callout = make_callout(live_page=page)
+    since = version_of(page)
+    update = make_update(live_page=page, callout=callout)
+    (item,) = poll(client, page, since).json()["updates"]
+    page_html = client.get(f"/live/{page.slug}/").content.decode()
+    article = re.search(rf'<article id="update-{update.pk}".*?</article>', page_html, re.S)[0]
+    assert f"/live/{page.slug}/ask/?callout={callout.pk}" in article
+    assert "Callout closed" not in item["html"] and article in item["html"]
 
 
 def test_edits_come_again_and_withdrawals_come_as_ids(client, editor, page):
