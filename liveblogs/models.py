@@ -1061,6 +1061,15 @@ class UpdateRevision(models.Model):
         return f"{self.headline} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+class CalloutQuerySet(PageContentQuerySet):
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            # Deleting empties the updates' callout with a bulk SET_NULL, which moves no version:
+            # stamp the updates showing these callouts so polling readers lose the box too.
+            Update.objects.filter(callout__in=self).touch()
+            return super().delete()
+
+
 class Callout(PageContent):
     """A question the desk puts to readers on a live page."""
 
@@ -1078,6 +1087,8 @@ class Callout(PageContent):
     ask_photo = models.BooleanField(_("ask for a photo"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CalloutQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("callout")
@@ -1092,6 +1103,12 @@ class Callout(PageContent):
             # Updates that show this callout show its new words or state: readers who poll
             # get them again.
             Update.objects.filter(callout=self).touch()
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            # As for a bulk delete: SET_NULL on the updates moves no version by itself.
+            Update.objects.filter(callout=self).touch()
+            return super().delete(*args, **kwargs)
 
     def get_absolute_url(self):
         """The ask form for this callout."""

@@ -179,6 +179,22 @@ def test_photo_caption_reporter_name_and_video_edits_reach_the_updates_showing_t
     assert moves(page, retitle)
 
 
+@pytest.mark.parametrize("delete", [
+    lambda callout: callout.delete(),
+    lambda callout: type(callout).objects.filter(pk=callout.pk).delete(),
+], ids=["one", "bulk"])
+def test_deleting_a_callout_reaches_the_updates_that_showed_it(page, delete):
+    callout = make_callout(live_page=page)
+    shown = make_update(live_page=page, callout=callout)
+    other = make_update(live_page=page)
+    stamped = Update.objects.get(pk=shown.pk).page_version
+    delete(callout)
+    shown.refresh_from_db()
+    # Stamped anew, so a polling reader gets it again, now without the callout box.
+    assert shown.callout_id is None and shown.page_version > stamped
+    assert Update.objects.get(pk=other.pk).page_version == other.page_version
+
+
 def test_series_renames_reach_its_pages():
     series = make_series()
     page = make_page(series=series)
