@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from . import images
@@ -1163,7 +1164,10 @@ class ReaderSubmission(models.Model):
         indexes = [models.Index(fields=["status", "-created_at"])]
 
     def __str__(self):
-        return f"{self.name or _('(name removed)')}: {self.body[:60]}"
+        # No name: the admin keeps this in its history (LogEntry.object_repr) for good.
+        return _("Submission #%(pk)s: %(words)s") % {
+            "pk": self.pk, "words": Truncator(self.body).words(8),
+        }
 
     @property
     def may_contact(self):

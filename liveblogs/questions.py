@@ -20,6 +20,8 @@ import time
 from datetime import timedelta
 from functools import partial
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
@@ -392,7 +394,15 @@ def purge_personal_data(*, days, now=None):
     old = holding_personal_data(days=days, now=now)
     with transaction.atomic():
         photo_ids = set(old.exclude(photo__isnull=True).values_list("photo_id", flat=True))
-        count = old.update(name="", email="", phone="", location="", address_hash="", photo=None)
+        ids = list(old.values_list("pk", flat=True))
+        count = ReaderSubmission.objects.filter(pk__in=ids).update(
+            name="", email="", phone="", location="", address_hash="", photo=None
+        )
+        # The admin's history named the reader in older versions' object_repr.
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(ReaderSubmission),
+            object_id__in=[str(pk) for pk in ids],
+        ).update(object_repr="")
         used = [
             # (NOT IN a list holding NULL matches nothing, so the NULLs are left out.)
             LivePage.objects.filter(lead_photo__isnull=False).values("lead_photo"),

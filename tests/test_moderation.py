@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
@@ -321,6 +322,29 @@ def test_purge_removes_personal_data_and_keeps_the_words(editor, named, anonymou
     anonymous.refresh_from_db()
     assert anonymous.email == "colm@example.net"  # not old enough yet
     assert purge_personal_data(days=90) == 0  # nothing left to remove
+
+
+def test_a_submission_is_named_without_the_reader(named):
+    assert str(named) == f"Submission #{named.pk}: Is the bakery's street reopening?"
+    assert "Hanna" not in str(named)
+
+
+def test_purge_blanks_the_reader_in_the_admin_history(editor, editor_client, named, anonymous):
+    for submission in (named, anonymous):
+        editor_client.post(f"{QUEUE}{submission.pk}/change/", {
+            "status": "shortlisted", "editor_notes": "", "answered_by": "",
+        })
+        # As an older version wrote it, the reader's name first.
+        LogEntry.objects.filter(object_id=str(submission.pk)).update(
+            object_repr=f"{submission.name}: {submission.body[:60]}"
+        )
+    age(named, 91)
+
+    assert purge_personal_data(days=90) == 1
+
+    history = dict(LogEntry.objects.values_list("object_id", "object_repr"))
+    assert history[str(named.pk)] == ""
+    assert history[str(anonymous.pk)].startswith("Colm Ryan")  # not old enough yet
 
 
 def test_purge_deletes_a_photo_only_a_submission_used(named, anonymous, settings,
