@@ -17,12 +17,14 @@ from django.db.models import Case, Q, Value, When
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import images
+from . import images, markup
 from .forms import FilingForm, FilingPhotoForm
 from .models import EditConflict, LivePage, Photo, Update
 
@@ -106,7 +108,9 @@ def file_update(request, pk=None):
         update = get_object_or_404(editable_updates(user).select_related("live_page"), pk=pk)
     else:
         if request.method == "POST" and (done := already_filed(request)):
-            return redirect("liveblogs:filed", pk=done.pk)
+            if same_words(done, request.POST):
+                return redirect("liveblogs:filed", pk=done.pk)
+            return sent_already(request, done, pages)
         update = Update()
         if not pages.exists():
             return render(request, "liveblogs/filing/no_pages.html", status=403)
@@ -163,6 +167,31 @@ def file_update(request, pk=None):
         form.add_error(None, "This form was already sent once. Reload the page to file again: copy your text first.")
         return render_form(request, form, photo_forms, update, status=409)
     return redirect("liveblogs:filed", pk=update.pk)
+
+
+def same_words(update, data):
+    """A repeat of what made ``update`` (a double tap, a retry after a lost answer)."""
+    return update.headline == data.get("headline", "").strip() and update.body == markup.to_html(
+        data.get("body", "").replace("\r\n", "\n")
+    )
+
+
+def sent_already(request, update, pages):
+    """This form made ``update`` already but now says something else (sent again after Back,
+    say): keep the new words in the form and point to the update, rather than drop them."""
+    form = FilingForm(
+        request.POST, instance=Update(), user=request.user, pages=pages,
+        photos=attachable_photos(request.user, Update()),
+    )
+    form.is_valid()
+    form.add_error(None, format_html(
+        "This form was already sent as “{}” ({}). What is below was not saved: "
+        '<a href="{}">open that update</a> to change it.',
+        update.headline, update.get_status_display().lower(),
+        reverse("liveblogs:edit_update", args=[update.pk]),
+    ))
+    return render_form(request, form, photo_forms_for(form.attached_photos(), request.POST),
+                       Update(), status=409)
 
 
 def already_filed(request):
@@ -223,7 +252,8 @@ def save_filing(form, photos):
 def keep_order(update, own, data):
     """An edit keeps the bylines' order, the filer first, co-authors as chosen."""
     chosen = list(data["coauthors"])
-    current = [r for r in update.authors.all() if r in own or r in chosen]
+    bylines = [byline.reporter for byline in update.bylines.select_related("reporter")]
+    current = [r for r in bylines if r in own or r in chosen]
     return current + [r for r in chosen if r not in current]
 
 

@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import images, markup
@@ -126,6 +127,14 @@ class FilingForm(forms.ModelForm):
         self.photo_choices = photos
         self.fields["coauthors"].queryset = coauthor_choices(user, pages)
         if self.instance.pk:
+            # Keep every byline it has, even one the reporter could not add (off the desk, a
+            # freelancer no longer active): a box not offered would be a byline dropped.
+            offered = self.fields["coauthors"].queryset.values("pk")
+            self.fields["coauthors"].queryset = (
+                Reporter.objects.filter(Q(pk__in=offered) | Q(updates=self.instance))
+                .exclude(user=user).distinct().order_by("name")
+            )
+            self.fields["revision"].required = True
             # An update stays on its page, even one that has ended since (a late correction).
             self.fields["live_page"].queryset = LivePage.objects.filter(pk=self.instance.live_page_id)
             self.fields["live_page"].disabled = True
@@ -144,7 +153,12 @@ class FilingForm(forms.ModelForm):
         return self.instance.pk is not None and self.instance.status == Update.Status.PUBLISHED
 
     def clean_body(self):
-        return markup.to_html(self.cleaned_data["body"])
+        typed = self.cleaned_data["body"]
+        if self.instance.pk and typed == markup.to_markup(self.instance.body):
+            # Untouched: keep the stored HTML exactly (written in the admin, say), so a save that
+            # changed nothing here rewrites nothing and shows readers no "edited" mark.
+            return self.instance.body
+        return markup.to_html(typed)
 
     def attached_photos(self, extra=()):
         """The attached photos in the order the form lists them, then ``extra`` (just uploaded).
@@ -152,8 +166,8 @@ class FilingForm(forms.ModelForm):
         Only photos this form may attach count (the reporter's own, or the update's already).
         """
         if self.is_bound:
-            removed = set(self.data.getlist("remove_photo"))
-            ids = [int(i) for i in self.data.getlist("photos") if i.isdigit() and i not in removed]
+            removed = set(ids_in(self.data.getlist("remove_photo")))
+            ids = [i for i in ids_in(self.data.getlist("photos")) if i not in removed]
         else:
             ids = list(self.instance.photos.values_list("pk", flat=True)) if self.instance.pk else []
         ids = list(dict.fromkeys([*ids, *(photo.pk for photo in extra)]))
@@ -162,7 +176,13 @@ class FilingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        action = cleaned.get("action") or self.DRAFT
+        action = cleaned.get("action") or (self.SAVE if self.is_published else self.DRAFT)
+        if self.is_published and action in (self.DRAFT, self.SUBMIT):
+            # Taking an update off the page is withdrawing it: the desk's call, in the admin.
+            raise forms.ValidationError(
+                _("This update is published: save your changes, or ask the desk to withdraw it."),
+                code="published",
+            )
         page = cleaned.get("live_page") or self.instance.live_page_id and self.instance.live_page
         if action == self.PUBLISH and page and not page.user_can_publish(self.user):
             raise forms.ValidationError(
@@ -201,6 +221,11 @@ class FilingPhotoForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+def ids_in(values):
+    """The row ids among posted values; anything else (a huge number, "²") is not an id."""
+    return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19]
 
 
 def coauthor_choices(user, pages):

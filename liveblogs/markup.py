@@ -117,8 +117,6 @@ def _items(listing, indent):
         for child in item.children:
             if not isinstance(child, str) and child.tag in ("ul", "ol"):
                 nested.extend(_items(child, indent + inner))
-            elif not isinstance(child, str) and child.tag == "p":
-                text.append(_inline(child))
             else:
                 text.append(_inline(child))
         lines.append(indent + marker + "".join(text).strip().replace("\n", "\n" + indent + inner))

@@ -552,3 +552,84 @@ def test_a_text_over_the_limit_says_so_and_only_so(client, rita):
     assert response.status_code == 400
     assert "at most 20000 characters" in html
     assert "Write the update" not in html
+
+
+def test_a_published_update_cannot_be_taken_off_the_page_from_the_form(client, page):
+    page.needs_approval = False
+    page.save()
+    user = reporter()
+    page.desk.add(user.reporter)
+    client.force_login(user)
+    post_filing(client, action="publish", headline="On the page", body="Words.")
+    update = Update.objects.get()
+    edit = f"/file/{update.pk}/"
+    for action in ("draft", "submit"):
+        response = post_filing(client, edit, action=action, headline="Gone?", body="Words.")
+        assert response.status_code == 400
+        assert "ask the desk to withdraw it" in response.content.decode()
+    update.refresh_from_db()
+    assert (update.status, update.headline) == (Status.PUBLISHED, "On the page")
+    # No button named at all (a keyboard's Go key): a published update is saved, and stays up.
+    post_filing(client, edit, action="", headline="Still on the page", body="Words.")
+    update.refresh_from_db()
+    assert (update.status, update.headline) == (Status.PUBLISHED, "Still on the page")
+
+
+def test_the_same_form_sent_again_with_new_words_keeps_them_and_points_to_the_update(client, rita):
+    client.force_login(rita)
+    fields = form_fields(client.get(FILE))
+    client.post(FILE, {**fields, "action": "submit", "headline": "First", "body": "One."})
+    update = Update.objects.get()
+    # Back, a typo fixed, sent again: the same one-time key, other words.
+    response = client.post(FILE, {**fields, "action": "submit", "headline": "Fixed", "body": "Two."})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "already sent as “First”" in html and f'href="/file/{update.pk}/"' in html
+    assert 'value="Fixed"' in html and "Two.</textarea>" in html
+    assert Update.objects.get().headline == "First"
+
+
+def test_an_edit_keeps_bylines_the_reporter_could_not_add(client, rita, page):
+    outsider = make_reporter(name="Desk Outsider")  # on no desk
+    update = make_update(live_page=page, status=Status.DRAFT, created_by=rita,
+                         authors=[rita.reporter, outsider])
+    client.force_login(rita)
+    form = client.get(f"/file/{update.pk}/")
+    coauthors = [str(pk) for pk in form.context["form"]["coauthors"].value()]
+    post_filing(client, f"/file/{update.pk}/", action="draft", headline="Edited", body="Words.",
+                coauthors=coauthors)
+    assert [b.reporter.name for b in update.bylines.all()] == ["Rita Field", "Desk Outsider"]
+
+
+def test_an_untouched_save_keeps_the_desks_html_and_shows_no_edited_mark(client, page):
+    editor = make_role("editor", page)
+    body = '<p>Line one<br>Line two</p><ol><li>a</li></ol><p><strong>bold</strong>text<em>it</em>x</p>'
+    update = make_update(live_page=page, body=body)
+    stored = Update.objects.get(pk=update.pk).body
+    client.force_login(editor)
+    form = client.get(f"/file/{update.pk}/").context["form"]
+    response = post_filing(client, f"/file/{update.pk}/", action="save",
+                           headline=update.headline, body=form["body"].value())
+    update.refresh_from_db()
+    assert response.status_code == 302
+    assert update.body == stored and update.revised_at is None
+
+
+def test_an_edit_without_its_revision_is_refused(client, rita, page):
+    update = make_update(live_page=page, status=Status.DRAFT, created_by=rita, headline="Before")
+    client.force_login(rita)
+    response = client.post(f"/file/{update.pk}/", {
+        "filing_key": str(uuid.uuid4()), "headline": "After", "body": "x", "action": "draft",
+    })
+    assert response.status_code == 400
+    update.refresh_from_db()
+    assert update.headline == "Before"
+
+
+@pytest.mark.parametrize("photo_id", ["99999999999999999999999", "²", "-1", "1.5", "x"])
+def test_odd_photo_ids_are_ignored(client, rita, photo_id):
+    client.force_login(rita)
+    response = post_filing(client, action="draft", headline="Odd", body="", photos=[photo_id],
+                           remove_photo=[photo_id])
+    assert response.status_code == 302
+    assert Update.objects.get().photos.count() == 0

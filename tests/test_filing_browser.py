@@ -132,3 +132,12 @@ def test_the_filing_form_passes_axe(axe_script, site, new_page):
     sign_in(page, site)
     violations = axe_violations(page, axe_script)
     assert violations == [], f"axe-core on /file/:{describe(violations)}"
+
+
+def test_the_go_key_in_the_headline_moves_to_the_text_and_sends_nothing(site, new_page):
+    page = new_page(**PHONE)
+    sign_in(page, site)
+    page.get_by_label("Headline").fill("Half typed")
+    page.get_by_label("Headline").press("Enter")
+    expect(page.get_by_label("Text")).to_be_focused()
+    assert not Update.objects.filter(headline="Half typed").exists()

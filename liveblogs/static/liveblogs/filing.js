@@ -192,6 +192,19 @@
     });
   }
 
+  // A keyboard's Go key in a one-line field moves on to the next field: sending is a choice made
+  // with the buttons (Publish, Send to editors, Save draft), never by accident.
+  form.addEventListener("keydown", function (event) {
+    var el = event.target;
+    if (event.key !== "Enter" || el.tagName !== "INPUT" || el.type === "checkbox" || el.type === "file") return;
+    event.preventDefault();
+    var fields = Array.prototype.filter.call(form.elements, function (f) {
+      return f.type !== "hidden" && !f.disabled && f.offsetParent !== null && f.tagName !== "FIELDSET";
+    });
+    var next = fields[fields.indexOf(el) + 1];
+    if (next) next.focus();
+  });
+
   // One tap sends once. The buttons come back after a while, for a retry on a dead connection:
   // the form's one-time key makes a retry find the update instead of making a second one.
   var sending = document.querySelector("[data-sending]");
