@@ -261,6 +261,9 @@ class UpdateAdminForm(forms.ModelForm):
     or photo row is written, so the editor gets the form back with everything they typed.
     """
 
+    # Set per request by UpdateAdmin.get_form: whether this user is the desk.
+    may_withdraw = False
+
     revision = forms.IntegerField(widget=forms.HiddenInput)
     minor = forms.BooleanField(
         label=_("Minor edit (typo fix): readers see no “edited” mark"), required=False
@@ -290,6 +293,13 @@ class UpdateAdminForm(forms.ModelForm):
         )
         if callout and page and callout.live_page_id != page.pk:
             self.add_error("callout", _("Choose a callout of this update's live page."))
+        if (
+            cleaned_data.get("status") == Update.Status.WITHDRAWN
+            and self.instance.status != Update.Status.WITHDRAWN
+            and not self.may_withdraw
+        ):
+            # As the bulk action: taking down what readers see is the desk's call.
+            self.add_error("status", _("Only the desk can withdraw an update. Ask an editor."))
         if self.instance.pk is not None and "revision" in self.fields:
             # Locked until the admin's transaction ends, so no save can slip in before ours.
             current = (
@@ -382,7 +392,9 @@ class UpdateAdmin(DeskScopedAdmin):
         if fields is None:
             fields = flatten_fieldsets(self.get_fieldsets(request, obj))
         kwargs["fields"] = [f for f in fields if f != "revision"]
-        return super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
+        form.may_withdraw = self.is_desk(request)  # a class of its own per call
+        return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -399,6 +411,9 @@ class UpdateAdmin(DeskScopedAdmin):
         if not request.user.has_perm("liveblogs.publish_update"):
             # What readers see of placement and timing is the desk's call.
             fields += ["status", "published_at", "pinned", "key_event"]
+        elif not self.is_desk(request):
+            # Publishing is theirs; pins and key events, as in the bulk actions, the desk's.
+            fields += ["pinned", "key_event"]
         if obj is not None:
             # Moving an update between pages would leave it on the old page's readers' screens.
             fields.append("live_page")
@@ -430,6 +445,13 @@ class UpdateAdmin(DeskScopedAdmin):
                 authors = ordered_rows(formset, "reporter")
             elif formset.model is UpdatePhoto:
                 photos = ordered_rows(formset, "photo")
+        if form.cleaned_data.get("pinned") and "pinned" in form.changed_data:
+            # As Update.pin(): the page's other pinned update is unpinned, with its revision.
+            others = Update.objects.filter(live_page_id=form.instance.live_page_id, pinned=True)
+            if form.instance.pk is not None:
+                others = others.exclude(pk=form.instance.pk)
+            for other in others:
+                other.set_flag("pinned", False, by=request.user)
         form.instance.save_edit(
             by=request.user,
             expected_revision=form.cleaned_data.get("revision") if change else None,

@@ -29,7 +29,10 @@ ALLOWED = {
     "edit_another": DESK,
     "publish": {"reporter_publisher", "editor", "superuser"},
     "withdraw": DESK,
+    "withdraw_in_form": DESK,
     "pin": DESK,
+    "pin_in_form": DESK,
+    "key_event_in_form": DESK,
     "end_page": DESK,
     "moderate": DESK,
     "export": DESK,
@@ -66,6 +69,21 @@ def file_edit(client, update, headline):
         "filing_key": str(uuid.uuid4()), "revision": update.revision, "live_page": update.live_page_id,
         "headline": headline, "body": "Edited.", "action": action,
     })
+
+
+def change_form_post(client, update, **changes):
+    """Save ``update`` through the admin's change form, as it stands apart from ``changes``."""
+    data = {
+        "headline": update.headline, "body": update.body, "video": "", "callout": "",
+        "revision": update.revision, "status": update.status,
+        "published_at_0": update.published_at.strftime("%Y-%m-%d"),
+        "published_at_1": update.published_at.strftime("%H:%M:%S"),
+        "correction_note": update.correction_note,
+        "bylines-TOTAL_FORMS": 0, "bylines-INITIAL_FORMS": 0,
+        "update_photos-TOTAL_FORMS": 0, "update_photos-INITIAL_FORMS": 0,
+    }
+    data.update(changes)
+    return client.post(reverse("admin:liveblogs_update_change", args=[update.pk]), data)
 
 
 def admin_can_save(client, update):
@@ -136,6 +154,28 @@ def test_role_by_action(client, page, colleague, role, action):
         shown.refresh_from_db()
         assert (shown.status == Status.WITHDRAWN) == allowed
 
+    elif action == "withdraw_in_form":
+        shown = make_update(live_page=page, created_by=acting_as)
+        change_form_post(client, shown, status=Status.WITHDRAWN)
+        shown.refresh_from_db()
+        assert (shown.status == Status.WITHDRAWN) == allowed
+
+    elif action == "pin_in_form":
+        pinned = make_update(live_page=page, created_by=colleague, pinned=True)
+        shown = make_update(live_page=page, created_by=acting_as)
+        change_form_post(client, shown, pinned="on")
+        shown.refresh_from_db()
+        pinned.refresh_from_db()
+        assert shown.pinned == allowed
+        # Never two pinned: the one pinned before gives way, as with the bulk action.
+        assert pinned.pinned != allowed
+
+    elif action == "key_event_in_form":
+        shown = make_update(live_page=page, created_by=acting_as)
+        change_form_post(client, shown, key_event="on")
+        shown.refresh_from_db()
+        assert shown.key_event == allowed
+
     elif action == "pin":
         shown = make_update(live_page=page, created_by=acting_as)
         admin_action(client, "update", "pin", shown)
@@ -163,3 +203,12 @@ def test_role_by_action(client, page, colleague, role, action):
         assert exported == allowed
         if exported:
             assert "reader@example.org" in response.content.decode()
+
+
+def test_a_publisher_is_told_withdrawing_is_the_desks(client, page):
+    user = make_role("reporter_publisher", page)
+    client.force_login(user)
+    shown = make_update(live_page=page, created_by=user)
+    response = change_form_post(client, shown, status=Status.WITHDRAWN)
+    assert "Only the desk can withdraw an update" in response.content.decode()
+    assert Update.objects.get(pk=shown.pk).status == Status.PUBLISHED
