@@ -53,12 +53,26 @@ CALLOUT_FIELDS = ["prompt", "description", "is_open", "deadline", "ask_location"
 SUBMISSION_FIELDS = ["body", "name", "email", "location", "phone", "consent_publish",
                      "consent_contact", "status", "editor_notes", "created_at"]
 REPORTER_FIELDS = ["slug", "name", "role", "bio", "is_active"]
+KEY_POINT_FIELDS = ["text", "link", "position"]
+VIDEO_FIELDS = ["title", "description", "url"]
+# A video file keeps one of these suffixes; anything else (``video.html``) would be served from
+# the media folder as what it says it is.
+VIDEO_SUFFIXES = {".mp4", ".webm", ".m4v", ".mov", ".ogv"}
 DATETIME_FIELDS = {"coverage_start", "coverage_end", "changed_at", "published_at",
                    "corrected_at", "revised_at", "deadline", "created_at"}
 
 
 class ArchiveError(Exception):
     """The archive cannot be imported; the message says why."""
+
+
+def checked(instance, row):
+    """``instance``, validated as a form would; ``row`` names it in the refusal."""
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise ArchiveError(f"The archive's {row} is refused: {error}") from None
+    return instance
 
 
 def dump(instance, fields):
@@ -279,19 +293,26 @@ class Importer:
             return None
         if key not in self.videos:
             entry = self.data["videos"][key]
+            values = load(entry, VIDEO_FIELDS)
+            values["url"] = values.get("url") or ""
             video = Video(
-                title=entry["title"],
-                description=entry.get("description", ""),
+                **values,
                 duration=(
                     timedelta(seconds=entry["duration"])
                     if entry.get("duration") is not None else None
                 ),
                 poster=self.photo(entry.get("poster")),
-                url=entry.get("url") or "",
             )
             if entry.get("file"):
-                name = f"video{PurePosixPath(entry['file']).suffix}"
-                video.file.save(name, ContentFile(self.read(entry["file"])), save=False)
+                suffix = PurePosixPath(entry["file"]).suffix.lower()
+                if suffix not in VIDEO_SUFFIXES:
+                    raise ArchiveError(
+                        f"The archive's video {key!r} is refused: a {suffix or 'suffix-less'} "
+                        f"file is not a video ({', '.join(sorted(VIDEO_SUFFIXES))})."
+                    )
+                checked(video, f"video {key!r}")  # before its file is written
+                video.file.save(f"video{suffix}", ContentFile(self.read(entry["file"])), save=False)
+            checked(video, f"video {key!r}")
             video.save()
             self.videos[key] = video
         return self.videos[key]
@@ -301,9 +322,11 @@ class Importer:
         for entry in self.data.get("reporters", []):
             reporter = Reporter.objects.filter(slug=entry["slug"]).first()
             if reporter is None:
-                reporter = Reporter.objects.create(
+                reporter = Reporter(
                     **load(entry, REPORTER_FIELDS), headshot=self.photo(entry.get("headshot"))
                 )
+                checked(reporter, f"reporter {entry['slug']!r}")
+                reporter.save()
             by_slug[reporter.slug] = reporter
         return by_slug
 
@@ -342,13 +365,15 @@ class Importer:
         page.save()
         page.desk.set([reporters[s] for s in page_data.get("desk", [])])
 
-        for point in self.data.get("key_points", []):
-            KeyPoint.objects.create(live_page=page, **point)
+        for number, point in enumerate(self.data.get("key_points", []), start=1):
+            checked(
+                KeyPoint(live_page=page, **load(point, KEY_POINT_FIELDS)), f"key point {number}"
+            ).save()
         callouts = {}
         for entry in self.data.get("callouts", []):
-            callouts[entry["key"]] = Callout.objects.create(
-                live_page=page, **load(entry, CALLOUT_FIELDS)
-            )
+            callout = Callout(live_page=page, **load(entry, CALLOUT_FIELDS))
+            callouts[entry["key"]] = checked(callout, f"callout {entry['key']!r}")
+            callout.save()
         updates = {}
         for entry in self.data.get("updates", []):
             values = load(entry, UPDATE_FIELDS)

@@ -254,3 +254,62 @@ def test_a_failed_import_leaves_nothing_behind(recap, tmp_path):
     with pytest.raises(ArchiveError, match="lacks"):
         import_livepage(io.BytesIO(broken.getvalue()))
     assert not LivePage.objects.exists() and not Update.objects.exists()
+
+
+def tamper(path, tmp_path, change, files=None):
+    """A copy of the archive at ``path`` with its manifest changed by ``change(data)``."""
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    data = json.loads(entries["livepage.json"])
+    change(data)
+    entries["livepage.json"] = json.dumps(data).encode()
+    entries.update(files or {})
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return tampered
+
+
+def first_video(data):
+    return next(iter(data["videos"].values()))
+
+
+@pytest.mark.parametrize(("change", "row"), [
+    (lambda data: data["key_points"][0].update(link="javascript:alert(1)"), "key point 1"),
+    (lambda data: first_video(data).update(url="javascript:alert(1)"), "video"),
+    (lambda data: data["callouts"][0].update(prompt="x" * 201), "callout"),
+    (lambda data: data["reporters"][0].update(name=""), "reporter"),
+], ids=["key-point-link", "video-url", "callout-prompt", "reporter-name"])
+def test_an_archive_row_this_site_refuses_stops_the_import(recap, tmp_path, change, row):
+    path = tamper(export(tmp_path), tmp_path, change)
+    forget_everything()
+    with pytest.raises(CommandError, match=f"archive's {row}.* is refused"):
+        call_command("import_livepage", str(path), stdout=io.StringIO())
+    assert not LivePage.objects.exists() and not Update.objects.exists()
+
+
+def test_an_archived_video_file_must_be_a_video(recap, tmp_path):
+    def html_video(data):
+        first_video(data)["file"] = "media/videos/clip.html"
+
+    path = tamper(export(tmp_path), tmp_path, html_video,
+                  files={"media/videos/clip.html": b"<script>alert(1)</script>"})
+    forget_everything()
+    with pytest.raises(CommandError, match=r"video .* is refused: a \.html file is not a video"):
+        call_command("import_livepage", str(path), stdout=io.StringIO())
+    assert not Video.objects.exists()
+
+
+def test_an_archive_row_sets_only_the_fields_it_may(recap, tmp_path):
+    def with_ids(data):
+        data["key_points"][0]["id"] = 987654
+        data["key_points"][0]["live_page_id"] = 987654
+
+    path = tamper(export(tmp_path), tmp_path, with_ids)
+    forget_everything()
+    page = import_livepage(path)
+    assert [point.text for point in page.key_points.order_by("position")] == [
+        "The port is closed until Friday", "Shelters open at the arena",
+    ]
+    assert not page.key_points.filter(pk=987654).exists()
