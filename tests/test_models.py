@@ -110,9 +110,8 @@ def test_str_of_each_model():
     assert str(make_photo(caption="The quay at dawn")) == "The quay at dawn"
     assert str(make_video(title="From the air")) == "From the air"
     assert str(make_callout(live_page=page, prompt="Are you affected?")) == "Are you affected?"
-    assert str(make_submission(live_page=page, name="Sam", body="When will buses run?")) == (
-        "Sam: When will buses run?"
-    )
+    submission = make_submission(live_page=page, name="Sam", body="When will buses run?")
+    assert str(submission) == f"Submission #{submission.pk}: When will buses run?"
 
 
 def test_absolute_urls_follow_the_public_contract():
