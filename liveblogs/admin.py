@@ -246,12 +246,13 @@ def flag_action(flag, value, description, permissions, done_message):
 
 def conflict_message(current):
     """What an editor whose save came too late is told: who saved first, when, and what to do."""
-    who = current.edited_by
-    name = (who.get_full_name() or who.get_username()) if who else _("someone")
     return _(
         "Saved by %(name)s at %(time)s while you were editing. Your text is below; copy what you "
         "need, then reload to see their version."
-    ) % {"name": name, "time": dateformat.format(timezone.localtime(current.edited_at), "g:i a T")}
+    ) % {
+        "name": current.edited_by_name,
+        "time": dateformat.format(timezone.localtime(current.edited_at), "g:i a T"),
+    }
 
 
 class UpdateAdminForm(forms.ModelForm):

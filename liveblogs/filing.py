@@ -268,12 +268,10 @@ def is_own_repeat(current, form, user):
 
 
 def conflict_message(current):
-    who = current.edited_by
-    name = (who.get_full_name() or who.get_username()) if who else "someone"
     when = date_format(timezone.localtime(current.edited_at), "g:i:s a")
     return (
-        f"{name} saved this update at {when} while you were editing. Nothing was saved: your "
-        f"text is below. Copy what you need, then open the update again to see their version."
+        f"{current.edited_by_name} saved this update at {when} while you were editing. Nothing was "
+        f"saved: your text is below. Copy what you need, then open the update again to see their version."
     )
 
 

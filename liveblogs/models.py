@@ -572,9 +572,8 @@ class EditConflict(Exception):
 
     def __init__(self, current):
         self.current = current
-        who = current.edited_by.get_full_name() or current.edited_by.get_username() if current.edited_by else None
         super().__init__(
-            f"Update {current.pk} is at revision {current.revision}, saved by {who or 'someone'} "
+            f"Update {current.pk} is at revision {current.revision}, saved by {current.edited_by_name} "
             f"at {current.edited_at:%Y-%m-%d %H:%M:%S %Z}."
         )
 
@@ -821,6 +820,12 @@ class Update(models.Model):
         return reverse(
             "liveblogs:update", kwargs={"slug": self.live_page.slug, "pk": self.pk}
         )
+
+    @property
+    def edited_by_name(self):
+        """Who saved this update last, as colleagues know them (for conflict messages)."""
+        who = self.edited_by
+        return (who.get_full_name() or who.get_username()) if who else _("someone")
 
     @property
     def cursor(self):
