@@ -1,7 +1,6 @@
 """The desk in a real browser: publishing a submitted update in two clicks, and an edit conflict
 that keeps the editor's words. Chromium through Playwright, on the demo newsroom."""
 
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -9,6 +8,7 @@ from django.contrib.auth.models import User
 from liveblogs.models import LivePage, Update
 
 from .factories import make_update
+from .test_browser import DESKTOP, LIVE_SLUG, SCREENSHOTS
 
 try:
     from playwright.sync_api import expect
@@ -20,9 +20,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-LIVE_SLUG = "kestrel-river-flood-alder-falls"
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
 def sign_in(page, site):

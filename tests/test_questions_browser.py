@@ -6,7 +6,7 @@ import pytest
 
 from liveblogs.models import ReaderSubmission
 
-from .test_browser import PHONE, assert_fits_phone, axe_violations, describe, screenshot
+from .test_browser import LIVE, PHONE, assert_fits_phone, axe_violations, describe, screenshot
 
 try:
     from playwright.sync_api import expect
@@ -18,7 +18,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-LIVE = "/live/kestrel-river-flood-alder-falls/"
 
 
 @pytest.fixture
