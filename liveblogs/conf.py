@@ -28,6 +28,8 @@ DEFAULTS = {
     # refuses images over twice its own MAX_IMAGE_PIXELS (about 179 million) whatever this says.
     "MAX_UPLOAD_BYTES": 25 * 1024 * 1024,
     "MAX_PIXELS": 100_000_000,
+    # Video uploads: the largest file in bytes. Videos are checked by their bytes (videos.py).
+    "MAX_VIDEO_BYTES": 1024 * 1024 * 1024,
     # Widths of the renditions readers are served. A photo gets those narrower than itself, and
     # its own width when it is no wider than the widest: never upscaled.
     "RENDITION_WIDTHS": (320, 640, 960, 1280, 1920),

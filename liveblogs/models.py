@@ -25,7 +25,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from . import images
+from . import images, videos
 from .sanitize import clean_html
 
 
@@ -48,7 +48,11 @@ def photo_upload_to(instance, filename):
 
 
 def video_upload_to(instance, filename):
-    suffix = PurePath(filename).suffix.lower()[:5] if filename else ""
+    """As for photos: our own name, with the suffix ``Video.save`` chose from the file's bytes
+    (the media server types files by it)."""
+    suffix = PurePath(filename).suffix.lower() if filename else ""
+    if suffix not in {".mp4", ".mov", ".webm"}:
+        suffix = ".mp4"
     return f"videos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
@@ -269,7 +273,10 @@ class Video(models.Model):
         Photo, verbose_name=_("poster"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
-    file = models.FileField(_("file"), upload_to=video_upload_to, blank=True)
+    file = models.FileField(
+        _("file"), upload_to=video_upload_to, blank=True,
+        validators=[videos.validate_video_file], help_text=_("An MP4, WebM or MOV video."),
+    )
     url = models.URLField(_("player URL"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -289,6 +296,9 @@ class Video(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        if self.file and not self.file._committed:
+            # Checked for code that bypasses forms too; stored under the suffix of what it is.
+            self.file.name = f"video.{videos.inspect_video(self.file.file).suffix}"
         with transaction.atomic():
             super().save(*args, **kwargs)
             Update.objects.filter(video=self).touch()

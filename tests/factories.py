@@ -32,6 +32,41 @@ def jpeg_bytes(*, width=64, height=48, colour=(30, 90, 160)):
     return buffer.getvalue()
 
 
+def box(kind, payload):
+    """One ISO base media box: size, type, contents."""
+    return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+
+def mp4_bytes(*, seconds=4, brand=b"isom", media=b"\x00" * 64):
+    """A small but well-formed MP4 (or MOV, with ``brand=b"qt  "``): ftyp, moov with the movie
+    header (its duration), mdat."""
+    timescale = 1000
+    mvhd = (
+        bytes(4) + bytes(8) + timescale.to_bytes(4, "big") + (seconds * timescale).to_bytes(4, "big")
+        + (0x00010000).to_bytes(4, "big") + (0x0100).to_bytes(2, "big") + bytes(10)
+        + b"".join(v.to_bytes(4, "big") for v in (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000))
+        + bytes(24) + (2).to_bytes(4, "big")
+    )
+    ftyp = box(b"ftyp", brand + (0x200).to_bytes(4, "big") + brand + b"iso2mp41")
+    return ftyp + box(b"moov", box(b"mvhd", mvhd)) + box(b"mdat", media)
+
+
+def ebml(element_id, payload):
+    """One EBML element with an 8-byte size."""
+    return element_id + (0x01 << 56 | len(payload)).to_bytes(8, "big") + payload
+
+
+def webm_bytes(*, seconds=4):
+    """A small but well-formed WebM: the EBML header (doctype webm), a Segment with its Info
+    (timecode scale 1 ms, duration)."""
+    import struct
+
+    header = ebml(b"\x1a\x45\xdf\xa3", ebml(b"\x42\x86", b"\x01") + ebml(b"\x42\x82", b"webm"))
+    info = ebml(b"\x15\x49\xa9\x66", ebml(b"\x2a\xd7\xb1", (1_000_000).to_bytes(3, "big"))
+                + ebml(b"\x44\x89", struct.pack(">d", seconds * 1000.0)))
+    return header + ebml(b"\x18\x53\x80\x67", info)
+
+
 def make_user(*, username=None, password="pw-for-tests", **fields):
     username = username or f"user{next(_numbers)}"
     return get_user_model().objects.create_user(username=username, password=password, **fields)
