@@ -28,6 +28,12 @@ DEFAULTS = {
     # refuses images over twice its own MAX_IMAGE_PIXELS (about 179 million) whatever this says.
     "MAX_UPLOAD_BYTES": 25 * 1024 * 1024,
     "MAX_PIXELS": 100_000_000,
+    # Readers' photos (the ask form), which anyone may send: a stricter pixel limit.
+    "READER_MAX_PIXELS": 25_000_000,
+    # The most memory decoding one upload may take (bytes). A baseline JPEG is decoded at reduced
+    # scale and stays far below it at any size; PNG, WebP, HEIC and progressive JPEG are decoded
+    # in full, so this sets their pixel limit (about 24 megapixels for an RGB PNG). See images.py.
+    "MAX_DECODE_BYTES": 96 * 1024 * 1024,
     # Video uploads: the largest file in bytes. Videos are checked by their bytes (videos.py).
     "MAX_VIDEO_BYTES": 1024 * 1024 * 1024,
     # Widths of the renditions readers are served. A photo gets those narrower than itself, and

@@ -17,12 +17,14 @@ class PhotoField(forms.FileField):
     widget = forms.ClearableFileInput(attrs={"accept": images.ACCEPT})
     default_validators = [images.validate_photo_file]
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, from_readers=False, **kwargs):
         # The client's file name is never stored, so its length is no reason to refuse the photo;
         # an empty file gets our own message, from the validator.
         kwargs.setdefault("max_length", None)
         kwargs.setdefault("allow_empty_file", True)
         super().__init__(**kwargs)
+        if from_readers:
+            self.validators = [images.validate_reader_photo_file]
 
 
 class PhotoForm(forms.ModelForm):
@@ -269,6 +271,7 @@ class AskForm(forms.ModelForm):
     photo = PhotoField(
         label=_("Photo (optional)"),
         required=False,
+        from_readers=True,
         help_text=_("A JPEG, PNG, WebP or HEIC photo. Location data is removed when it is stored."),
     )
     website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200)

@@ -6,9 +6,17 @@ Three steps, each usable on its own:
   and refuses, in plain words, anything but a JPEG, PNG, WebP or HEIC photo within the size and
   pixel limits. Forms use it through ``forms.PhotoField``; ``Photo.save`` runs it for code that
   bypasses forms. It also reads the caption and credit an agency embedded (IPTC, XMP, EXIF).
-- ``clean_master(upload)`` gives the bytes to store as the master: upright (EXIF orientation
-  applied), without GPS, serial numbers, owner names or any other metadata but copyright and credit.
-  A JPEG that needs no turning is cleaned without re-encoding it, so it loses nothing.
+- ``clean_master(upload)`` gives the bytes to store as the master: without GPS, serial numbers,
+  owner names or any other metadata but copyright, credit and orientation. A JPEG is cleaned
+  without re-encoding it, so it loses nothing; its orientation stays a tag, which every browser
+  and photo tool applies, and the renditions readers are served are turned upright.
+
+Memory. An upload is decoded within a budget (``MAX_DECODE_BYTES``), checked from the header
+before any pixel is decoded (``check_memory``). A baseline JPEG, the phone's format, is decoded at
+reduced scale (libjpeg's 1/2 to 1/8, ``Image.draft``), so its cost hardly grows with its size.
+Nothing else can be reduced while decoding: a progressive JPEG holds every coefficient of the full
+image, and PNG, WebP and HEIC are decoded in full. Their pixel limit follows from their bytes per
+pixel. ``bench/upload_memory.py`` measures the bombs an attacker sent.
 - ``make_renditions(master, ...)`` makes every width and format at once. A large JPEG is decoded
   once, at the smallest of libjpeg's 1/2, 1/4, 1/8 scales that still covers the widest rendition
   (``Image.draft``), and each width is resized from the next wider one, so a 24-megapixel photo is
@@ -21,10 +29,12 @@ rendering a photo costs no query and no storage call.
 
 import io
 import logging
+import math
 import os
 import re
 import warnings
 import xml.etree.ElementTree as ET
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -51,6 +61,11 @@ else:
 logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+# Pillow allocates large images in blocks, 16 MB by default. Once glibc has freed a block that
+# size it keeps later ones in the process's heap instead of giving them back, so every photo
+# decoded after the first adds to a worker's memory. Blocks over 32 MB, glibc's highest threshold,
+# are always mapped and returned on free; small images still get small blocks.
+Image.core.set_block_size(64 * MB)
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", *(["HEIF"] if HEIF_SUPPORT else []))
 # What the file picker offers; the server decides by decoding, whatever the browser says.
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
@@ -111,10 +126,13 @@ class Upload:
     embedded: Embedded
 
 
-def inspect_upload(file):
+def inspect_upload(file, *, max_pixels=None):
     """Decode ``file`` and return what it is, or raise ``ValidationError`` saying what is wrong.
 
-    The result is remembered on the file object, so a form and then ``Photo.save`` decode it once.
+    ``max_pixels`` is the most width × height taken (``MAX_PIXELS`` unless given; readers' uploads
+    get ``READER_MAX_PIXELS``). The size, the header's dimensions and the decoding's memory are
+    checked before any pixel is decoded. The result is remembered on the file object, so a form
+    and then ``Photo.save`` decode it once.
     """
     if (known := getattr(file, "_liveblogs_upload", None)) is not None:
         return known
@@ -133,7 +151,7 @@ def inspect_upload(file):
     kind = sniff(data)
     if kind:
         refuse(kind, "not_a_photo")
-    upload = decode(data)
+    upload = decode(data, max_pixels or settings.MAX_PIXELS)
     try:
         file._liveblogs_upload = upload
     except AttributeError:  # pragma: no cover - a file object that takes no attributes
@@ -146,6 +164,11 @@ def validate_photo_file(file):
     inspect_upload(file)
 
 
+def validate_reader_photo_file(file):
+    """The same, with readers' stricter pixel limit: anyone can send one, unsigned."""
+    inspect_upload(file, max_pixels=settings.READER_MAX_PIXELS)
+
+
 def too_large(size):
     refuse(
         _("This file is %(size)s MB; a photo can be at most %(limit)s MB.")
@@ -154,22 +177,25 @@ def too_large(size):
     )
 
 
-def megapixels(pixels):
-    return f"{pixels / 1e6:,.0f}" if pixels >= 10e6 else f"{pixels / 1e6:.2g}"
+def megapixels(pixels, rounding=round):
+    """“24” or “8.3”: a photo's size rounded up, a limit rounded down, so they never look equal."""
+    value = pixels / 1e6
+    places = 0 if value >= 10 else 1 if value >= 1 else 2
+    return f"{rounding(value * 10**places) / 10**places:,g}"
 
 
-def too_many_pixels(width=None, height=None, pixels=None):
-    limit = megapixels(settings.MAX_PIXELS)
+def too_many_pixels(width=None, height=None, pixels=None, limit=None):
+    limit = megapixels(limit or settings.MAX_PIXELS, math.floor)
     if width and height:
         message = _(
             "This photo is %(width)s × %(height)s pixels (%(mp)s megapixels); the most we take "
             "is %(limit)s megapixels."
-        ) % {"width": f"{width:,}", "height": f"{height:,}", "mp": megapixels(width * height),
-             "limit": limit}
+        ) % {"width": f"{width:,}", "height": f"{height:,}", "limit": limit,
+             "mp": megapixels(width * height, math.ceil)}
     elif pixels:
         message = _(
             "This photo is %(mp)s megapixels; the most we take is %(limit)s megapixels."
-        ) % {"mp": megapixels(pixels), "limit": limit}
+        ) % {"mp": megapixels(pixels, math.ceil), "limit": limit}
     else:
         message = _("This photo has too many pixels; the most we take is %(limit)s megapixels.") % {
             "limit": limit
@@ -217,13 +243,21 @@ def sniff(data):
     return ""
 
 
-def decode(data):
-    """Open ``data`` with the accepted Pillow plugins only, check its size, and decode it."""
+def open_image(data):
+    """Open ``data`` (reading its header only) with the accepted Pillow plugins alone.
+
+    Our own limits are the ones that count: Pillow's decompression-bomb warning, raised for
+    anything over 89 megapixels that we may well take, is kept out of the logs.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+
+
+def decode(data, max_pixels):
+    """Open ``data``, check its size, its data and the memory it needs, and decode it."""
     try:
-        with warnings.catch_warnings():
-            # Our own pixel limit below is the one that counts; Pillow's warning adds nothing.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        image = open_image(data)
     except Image.DecompressionBombError as error:
         found = re.search(r"\((\d+) pixels\)", str(error))
         too_many_pixels(pixels=int(found[1]) if found else None)
@@ -244,10 +278,13 @@ def decode(data):
         # the photo is the first picture, an ordinary JPEG.
         kind = "JPEG" if image.format == "MPO" else image.format
         width, height = image.size
-        if width * height > settings.MAX_PIXELS:
-            too_many_pixels(width, height)
+        if width * height > max_pixels:
+            too_many_pixels(width, height, limit=max_pixels)
         if kind in {"PNG", "WEBP"} and getattr(image, "is_animated", False):
             refuse(_("This file is an animation; upload a still photo."), "animated")
+        if kind == "JPEG":
+            check_jpeg_data(image, len(data))
+        check_memory(image, kind)
         try:
             if kind == "JPEG":
                 # Every byte of a JPEG is read even at 1/8 scale, so a cut-off file is still caught,
@@ -270,6 +307,78 @@ def decode(data):
 
 def cut_off():
     refuse(_("This photo is cut off — the upload may not have finished. Try again."), "cut_off")
+
+
+def jpeg_blocks(image):
+    """The 8×8 blocks of all components of a JPEG, from its frame header (Pillow's ``layer``:
+    component id, horizontal and vertical sampling, quantisation table)."""
+    width, height = image.size
+    h_max = max(h for _id, h, _v, _table in image.layer)
+    v_max = max(v for _id, _h, v, _table in image.layer)
+    return sum(
+        math.ceil(math.ceil(width * h / h_max) / 8) * math.ceil(math.ceil(height * v / v_max) / 8)
+        for _id, h, v, _table in image.layer
+    )
+
+
+def check_jpeg_data(image, size):
+    """Refuse a JPEG whose file is too small to hold the pixels its header claims.
+
+    Every 8×8 block of every component costs at least one bit of compressed data; libjpeg fills a
+    shortfall with grey and says nothing, so a 629-byte file claiming 10,000 × 10,000 pixels would
+    otherwise become a 100-megapixel photo with every rendition.
+    """
+    if size * 8 < jpeg_blocks(image):
+        refuse(
+            _("This photo is damaged: the file holds far fewer pixels than it says it has. Try "
+              "exporting it again."),
+            "damaged",
+        )
+
+
+# Bytes per pixel of Pillow's images by mode ("RGB" is stored in four bytes, as "RGBA").
+MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+# What the codecs hold besides Pillow's image while decoding in full, per pixel (measured with
+# bench/upload_memory.py): libheif decodes into a buffer of its own, which Pillow then copies;
+# Pillow reads WebP through libwebp's animation decoder, which keeps two canvases of its own and
+# hands over a third copy.
+CODEC_BYTES = {"WEBP": 12, "HEIF": 3}
+
+
+def decoding_bytes_per_pixel(image, kind):
+    """Memory per pixel of decoding ``image`` for checking, the master and renditions: 0 for a
+    baseline JPEG, which is only ever decoded at reduced scale."""
+    if kind == "JPEG":
+        if not image.info.get("progressive"):
+            return 0
+        # A progressive JPEG keeps every DCT coefficient (2 bytes) of every block until its last
+        # scan, whatever the scale it is decoded at.
+        return jpeg_blocks(image) * 64 * 2 / (image.width * image.height)
+    # Renditions are made by bands (``resized_in_bands``): what counts is the decoded photo.
+    return MODE_BYTES.get(image.mode, 4) + CODEC_BYTES.get(kind, 0)
+
+
+def check_memory(image, kind):
+    """Refuse, before decoding, a photo that would take more than ``MAX_DECODE_BYTES`` to decode."""
+    per_pixel = decoding_bytes_per_pixel(image, kind)
+    if not per_pixel or image.width * image.height * per_pixel <= settings.MAX_DECODE_BYTES:
+        return
+    values = {
+        "mp": megapixels(image.width * image.height, math.ceil),
+        "limit": megapixels(settings.MAX_DECODE_BYTES / per_pixel, math.floor),
+    }
+    if kind == "JPEG":
+        message = _(
+            "This photo is a progressive JPEG of %(mp)s megapixels; the most we take in that form "
+            "is %(limit)s megapixels. Save it as a standard (baseline) JPEG, or smaller."
+        ) % values
+    else:
+        values["format"] = {"PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC"}.get(kind, kind)
+        message = _(
+            "This %(format)s photo is %(mp)s megapixels; the most we take as %(format)s is "
+            "%(limit)s megapixels. Upload it as a JPEG, or smaller."
+        ) % values
+    refuse(message, "too_many_pixels")
 
 
 def refuse_broken(error):
@@ -385,9 +494,11 @@ class Master:
     height: int
 
 
-def kept_exif(embedded):
-    """EXIF holding only who made the photo, who owns it, what it shows and when."""
+def kept_exif(embedded, orientation=1):
+    """EXIF holding only who made the photo, who owns it, when, and which way up it goes."""
     exif = Image.Exif()
+    if orientation != 1:
+        exif[ORIENTATION] = orientation
     for tag, value in [(ARTIST, embedded.byline), (COPYRIGHT, embedded.copyright)]:
         # EXIF text is ASCII; names that are not go in the XMP alone.
         if value and value.isascii():
@@ -424,26 +535,35 @@ def kept_xmp(embedded):
 
 
 def clean_master(upload):
-    """The bytes to store for ``upload``: upright, personal metadata gone, credit kept."""
-    exif, xmp = kept_exif(upload.embedded), kept_xmp(upload.embedded)
-    if upload.format == "JPEG" and upload.orientation == 1:
+    """The bytes to store for ``upload``: personal metadata gone; credit and orientation kept.
+
+    JPEG, PNG and WebP are rewritten without decoding: their metadata segments or chunks are
+    replaced, their compressed pixels copied byte for byte. So the master loses nothing, and is
+    never turned (its orientation stays a tag); its ``width`` and ``height`` are the photo's as
+    readers see it, upright. HEIC, which browsers cannot show, becomes a JPEG.
+    """
+    exif, xmp = kept_exif(upload.embedded, upload.orientation), kept_xmp(upload.embedded)
+    rewrite = {"JPEG": rewrite_jpeg, "PNG": rewrite_png, "WEBP": rewrite_webp}.get(upload.format)
+    if rewrite:
         try:
-            data = rewrite_jpeg(upload.data, exif=exif, xmp=xmp)
+            data = rewrite(upload.data, exif=exif, xmp=xmp)
         except (ValueError, IndexError):
-            pass  # bytes libjpeg tolerates but we cannot walk: re-encoded below instead
+            # Bytes the decoder tolerates but we cannot walk: re-encoded below instead, which
+            # decodes in full, so only within the memory budget.
+            if upload.width * upload.height * 8 > settings.MAX_DECODE_BYTES:
+                refuse(_("This photo is damaged and cannot be read. Try exporting it again."),
+                       "damaged")
         else:
-            return Master(data, "jpg", upload.width, upload.height)
-    with Image.open(io.BytesIO(upload.data), formats=ACCEPTED_FORMATS) as source:
-        source.load()
-        image = ImageOps.exif_transpose(source)
-        icc = source.info.get("icc_profile")
+            return Master(data, STORED_EXTENSIONS[upload.format], upload.width, upload.height)
+    with open_image(upload.data) as image:
+        image.load()
+        icc = image.info.get("icc_profile")
         out = io.BytesIO()
         if upload.format == "JPEG":
-            # Re-encoded only when it has to be turned: with the original's quantisation, so it
-            # keeps its quality and about its size.
-            sampling = JpegImagePlugin.get_sampling(source)
+            # With the original's quantisation, so it keeps its quality and about its size.
+            sampling = JpegImagePlugin.get_sampling(image)
             image.save(
-                out, "JPEG", qtables=source.quantization, icc_profile=icc, exif=exif, xmp=xmp,
+                out, "JPEG", qtables=image.quantization, icc_profile=icc, exif=exif, xmp=xmp,
                 **({"subsampling": sampling} if sampling != -1 else {}),
             )
         elif upload.format == "PNG":
@@ -459,7 +579,7 @@ def clean_master(upload):
             flattened = flatten(image) if image.mode != "RGB" else image
             flattened.save(out, "JPEG", quality=90, icc_profile=icc, exif=exif, xmp=xmp)
         extension = STORED_EXTENSIONS.get(upload.format, "jpg")
-        return Master(out.getvalue(), extension, image.width, image.height)
+        return Master(out.getvalue(), extension, upload.width, upload.height)
 
 
 def webp_is_lossless(data):
@@ -539,6 +659,96 @@ def app1(payload):
     return b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Chunks kept from a PNG: the pixels and what says how to show them. Text, time, EXIF and any
+# chunk we do not know are dropped.
+KEPT_PNG_CHUNKS = {
+    b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT",
+    b"pHYs", b"bKGD",
+}
+
+
+def png_chunk(kind, data):
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+def rewrite_png(data, *, exif=b"", xmp=b""):
+    """``data`` with only ``KEPT_PNG_CHUNKS``, and ``exif`` and ``xmp`` before the pixels.
+
+    The compressed image data is copied as it is: no decoding, no loss.
+    """
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG")
+    kept, pos, ours_added = [PNG_SIGNATURE], len(PNG_SIGNATURE), False
+    while pos + 12 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        end = pos + 12 + length
+        if end > len(data):
+            raise ValueError("PNG chunk runs past the end")
+        if kind == b"IDAT" and not ours_added:
+            if exif:
+                kept.append(png_chunk(b"eXIf", exif.removeprefix(b"Exif\x00\x00")))
+            if xmp:
+                kept.append(png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp))
+            ours_added = True
+        if kind in KEPT_PNG_CHUNKS:
+            kept.append(data[pos:end])
+        pos = end
+        if kind == b"IEND":
+            return b"".join(kept)
+    raise ValueError("PNG has no end")
+
+
+def rewrite_webp(data, *, exif=b"", xmp=b""):
+    """``data`` with its EXIF and XMP chunks replaced by ``exif`` and ``xmp``; the image chunks
+    (VP8, VP8L, ALPH) and colour profile are copied as they are: no decoding, no loss.
+
+    Metadata needs the extended header (VP8X), whose flags say which chunks follow.
+    """
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raise ValueError("not a WebP")
+    chunks, pos = {}, 12
+    order = []
+    while pos + 8 <= len(data):
+        kind, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        end = pos + 8 + size + (size & 1)
+        if pos + 8 + size > len(data):
+            raise ValueError("WebP chunk runs past the end")
+        chunks.setdefault(kind, data[pos + 8 : pos + 8 + size])
+        order.append(kind)
+        pos = end
+    image = [k for k in order if k in {b"ALPH", b"VP8 ", b"VP8L"}]
+    if not image or b"ANIM" in chunks:
+        raise ValueError("not a still WebP")
+    if b"VP8X" in chunks:
+        width = int.from_bytes(chunks[b"VP8X"][4:7], "little") + 1
+        height = int.from_bytes(chunks[b"VP8X"][7:10], "little") + 1
+    else:
+        with open_image(data) as opened:
+            width, height = opened.size
+    alpha = b"ALPH" in chunks or (
+        b"VP8L" in chunks and len(chunks[b"VP8L"]) > 4 and chunks[b"VP8L"][4] & 0x10
+    )
+    flags = (0x20 if b"ICCP" in chunks else 0) | (0x10 if alpha else 0)
+    flags |= (0x08 if exif else 0) | (0x04 if xmp else 0)
+    vp8x = bytes([flags, 0, 0, 0]) + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(
+        3, "little"
+    )
+
+    def chunk(kind, payload):
+        return kind + len(payload).to_bytes(4, "little") + payload + b"\x00" * (len(payload) & 1)
+
+    body = b"".join([
+        chunk(b"VP8X", vp8x),
+        *([chunk(b"ICCP", chunks[b"ICCP"])] if b"ICCP" in chunks else []),
+        *(chunk(kind, chunks[kind]) for kind in image),
+        *([chunk(b"EXIF", exif.removeprefix(b"Exif\x00\x00"))] if exif else []),
+        *([chunk(b"XMP ", xmp)] if xmp else []),
+    ])
+    return b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WEBP" + body
+
+
 def flatten(image, background=(255, 255, 255)):
     """An RGB copy of ``image``, transparent parts laid on white."""
     if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
@@ -550,6 +760,13 @@ def flatten(image, background=(255, 255, 255)):
 
 
 # Renditions --------------------------------------------------------------------------------------
+
+# What turns a picture upright, by its EXIF orientation (as ``ImageOps.exif_transpose``).
+TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
+}
 
 # Pillow format, MIME type, file extension and encoder options of each rendition format.
 ENCODINGS = {
@@ -603,40 +820,71 @@ def make_renditions(data, specs):
     if not specs:
         return []
     widths = sorted({w for w, _ in specs}, reverse=True)
-    with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as image:
-        # Masters are stored upright; a file stored before that may still need turning.
-        turned = image.getexif().get(ORIENTATION, 1) in {5, 6, 7, 8}
+    with open_image(data) as image:
+        # Masters keep their orientation as a tag (``clean_master``): readers get it applied.
+        orientation = image.getexif().get(ORIENTATION, 1)
+        if orientation not in range(1, 9):
+            orientation = 1
+        turned = orientation >= 5
         height, width = image.size if turned else image.size[::-1]
         if image.format in {"JPEG", "MPO"}:
             # Libjpeg scales while decoding: 1/2, 1/4 or 1/8 of the pixels, as large as needed.
             wanted = (widths[0], max(1, widths[0] * height // width))
             image.draft(None, wanted[::-1] if turned else wanted)
         image.load()
-        ImageOps.exif_transpose(image, in_place=True)
         icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
         embedded = read_embedded(image, image.getexif())
         has_alpha = image.mode in {"RGBA", "LA", "PA"} or (
             image.mode == "P" and "transparency" in image.info
         )
-        if has_alpha:
-            current = image.convert("RGBA")
-        elif image.mode != "RGB":
-            current = image.convert("RGB")
-        else:
-            current = image
+        mode = "RGBA" if has_alpha else "RGB"
         metadata = {"icc_profile": icc, "exif": kept_exif(embedded), "xmp": kept_xmp(embedded)}
-        # Pillow lets go of the GIL while it resizes and encodes: one width is encoded while the
-        # next is resized. Each task has its own image; one image is never saved by two threads.
-        with ThreadPoolExecutor(max_workers=ENCODER_THREADS) as pool:
-            tasks = []
-            for w in widths:
-                h = max(1, round(w * height / width))
-                if current.size != (w, h):
-                    # From the previous, wider rendition: each step is a small reduction.
-                    current = current.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
-                names = [f for size, f in specs if size == w]
-                tasks.append(pool.submit(encode_all, current, w, h, names, metadata))
-            return [rendition for task in tasks for rendition in task.result()]
+        sizes = [(w, max(1, round(w * height / width))) for w in widths]
+        # The widest rendition is made from the photo by bands (no full-size copy); then the
+        # photo's pixels are let go before any encoding starts.
+        w, h = sizes[0]
+        current = resized_in_bands(image, (h, w) if turned else (w, h), mode)
+        image.close()
+    if orientation != 1:
+        # Turned upright at the widest rendition: a copy of it, not of the photo.
+        current = current.transpose(TURNS[orientation])
+    # Pillow lets go of the GIL while it resizes and encodes: one width is encoded while the
+    # next is resized. Each task has its own image; one image is never saved by two threads.
+    with ThreadPoolExecutor(max_workers=ENCODER_THREADS) as pool:
+        tasks = []
+        for w, h in sizes:
+            if current.size != (w, h):
+                # From the previous, wider rendition: each step is a small reduction.
+                current = current.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            names = [f for size, f in specs if size == w]
+            tasks.append(pool.submit(encode_all, current, w, h, names, metadata))
+        return [rendition for task in tasks for rendition in task.result()]
+
+
+def resized_in_bands(image, size, mode, rows=64):
+    """``image`` in ``mode`` (RGB or RGBA) at ``size``, made a band of rows at a time.
+
+    The same pixels as ``image.convert(mode).resize(size, LANCZOS)`` without their full-size
+    copies: a converted mode is a copy, and Pillow copies a whole RGBA image to premultiply its
+    alpha before resizing it. Each band takes the source rows the filter reaches beyond its edges
+    (Lanczos: three output pixels each way), so the seams do not show.
+    """
+    width, height = image.size
+    if (width, height) == size:  # a photo no wider than the widest rendition: small
+        return image.copy() if image.mode == mode else image.convert(mode)
+    scale = height / size[1]
+    reach = math.ceil(3 * max(scale, 1)) + 1
+    out = Image.new(mode, size)
+    for top in range(0, size[1], rows):
+        bottom = min(size[1], top + rows)
+        y0, y1 = top * scale, bottom * scale
+        first, last = max(0, math.floor(y0) - reach), min(height, math.ceil(y1) + reach)
+        band = image.crop((0, first, width, last))
+        if band.mode != mode:
+            band = band.convert(mode)
+        box = (0, y0 - first, width, y1 - first)
+        out.paste(band.resize((size[0], bottom - top), Image.Resampling.LANCZOS, box=box), (0, top))
+    return out
 
 
 def encode_all(image, width, height, names, metadata):

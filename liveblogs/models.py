@@ -86,9 +86,9 @@ class Series(models.Model):
 class Photo(models.Model):
     """An image with the words a newsroom publishes beside it: caption, credit, alt text."""
 
-    image = models.ImageField(
-        _("image"), upload_to=photo_upload_to, width_field="width", height_field="height"
-    )
+    # Width and height are set by ``ingest`` from the decoded photo, upright; not by Django's
+    # ImageField, which would open the file again and read them before orientation.
+    image = models.ImageField(_("image"), upload_to=photo_upload_to)
     caption = models.TextField(
         _("caption"), blank=True,
         help_text=_("Left blank, it is filled from the caption embedded in the file, if any."),

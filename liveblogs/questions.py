@@ -88,9 +88,13 @@ def hash_address(address):
     ).hexdigest()
 
 
-def rate_limit_wait(address_hash):
+def rate_limit_wait(address_hash, *, count=True):
     """Count one message from this address; return the seconds to wait when it is over the
     limit (``ASK_RATE_LIMIT`` per ``ASK_RATE_WINDOW`` seconds), or 0.
+
+    With ``count=False``, only look: the seconds to wait when one more message would be over the
+    limit. The view looks before it reads the form, so an address over its limit costs no photo
+    decoding at all.
 
     A fixed window in the shared cache: ``add`` then ``incr`` are atomic in Redis and in the local
     cache, so app servers and threads racing each other count every message.
@@ -99,13 +103,16 @@ def rate_limit_wait(address_hash):
     now = time.time()
     slot = int(now // window)
     key = f"liveblogs:ask-rate:{address_hash}:{slot}"
-    cache.add(key, 0, window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window + 5)
-        count = 1
-    if count > settings.ASK_RATE_LIMIT:
+    if not count:
+        sent = cache.get(key, 0) + 1
+    else:
+        cache.add(key, 0, window + 5)
+        try:
+            sent = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window + 5)
+            sent = 1
+    if sent > settings.ASK_RATE_LIMIT:
         return max(int((slot + 1) * window - now) + 1, 1)
     return 0
 
@@ -161,6 +168,8 @@ def ask(request, slug):
         return render(request, "liveblogs/ask.html", context(page, callout, AskForm(callout=callout)))
 
     address_hash = hash_address(client_address(request))
+    if wait := rate_limit_wait(address_hash, count=False):
+        return limited(request, page, callout, wait)
     form = AskForm(request.POST, request.FILES, callout=callout)
     valid = form.is_valid()
     # Messages and bots' attempts count against the address; a person fixing a missed field or

@@ -14,7 +14,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageFile, features
+from PIL import Image, ImageFile, ImageOps, features
 
 from liveblogs import images
 from liveblogs.forms import PhotoForm
@@ -233,6 +233,120 @@ def test_the_size_and_pixel_limits_are_settings(settings):
     assert submit(jpeg(100, 100)).is_valid()
 
 
+# Decompression bombs and memory ---------------------------------------------------------------
+# The bench (bench/upload_memory.py) measures the attacker's full-size files; these tests show the
+# mechanism on small ones, with the memory budget lowered to match.
+
+
+def claiming_jpeg(side=10_000):
+    """The attacker's file: a tiny real JPEG whose frame header claims ``side`` × ``side``."""
+    data = bytearray(jpeg(16, 16, quality=20))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = side.to_bytes(2, "big") * 2
+    return bytes(data)
+
+
+def test_a_jpeg_claiming_pixels_its_data_cannot_hold_is_refused_undecoded(monkeypatch, storage):
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("decoded"))
+    data = claiming_jpeg()
+    assert len(data) < 1000
+    form = submit(data, alt_text="Grey")
+    assert not form.is_valid()
+    assert form.errors["image"] == [
+        "This photo is damaged: the file holds far fewer pixels than it says it has. Try "
+        "exporting it again."
+    ]
+    assert stored_names(storage) == []
+
+
+def sixteen_bit_png(side):
+    squash = zlib.compressobj(9)
+    row = bytes(1 + side * 6)
+    idat = b"".join(squash.compress(row) for _ in range(side)) + squash.flush()
+    header = side.to_bytes(4, "big") * 2 + bytes([16, 2, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat) + png_chunk(
+        b"IEND", b"")
+
+
+MEMORY_BOMBS = {
+    # 600 × 600 RGBA: 1.4 MB decoded, over the lowered budget of 1 MB.
+    "all-zero RGBA PNG": (lambda: encoded(Image.new("RGBA", (600, 600)), "PNG"),
+                          "This PNG photo is 0.36 megapixels; the most we take as PNG is 0.26 "
+                          "megapixels. Upload it as a JPEG, or smaller."),
+    "16-bit PNG": (lambda: sixteen_bit_png(600), "This PNG photo is 0.36 megapixels"),
+    "progressive JPEG": (
+        lambda: encoded(two_tone(800, 800), "JPEG", progressive=True),
+        "This photo is a progressive JPEG of 0.64 megapixels; the most we take in that form is "
+        "0.34 megapixels. Save it as a standard (baseline) JPEG, or smaller.",
+    ),
+    "WebP": (lambda: encoded(two_tone(600, 600), "WEBP"), "the most we take as WebP is"),
+}
+
+
+@pytest.mark.parametrize("kind", MEMORY_BOMBS)
+def test_photos_that_cannot_be_decoded_at_reduced_scale_get_a_memory_budget(
+    kind, settings, monkeypatch, storage
+):
+    settings.LIVEBLOGS_MAX_DECODE_BYTES = 1024 * 1024
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("decoded"))
+    make_data, message = MEMORY_BOMBS[kind]
+    form = submit(make_data(), alt_text="Grey")
+    assert not form.is_valid()
+    assert message in form.errors["image"][0]
+    assert stored_names(storage) == []
+
+
+def test_a_baseline_jpeg_is_decoded_at_reduced_scale_whatever_the_budget(settings, storage):
+    # 1,600 × 1,200 is 7.7 MB decoded in full, but never decoded in full.
+    settings.LIVEBLOGS_MAX_DECODE_BYTES = 1024 * 1024
+    photo = submit(jpeg(1600, 1200), alt_text="Two colours").save()
+    assert (photo.width, photo.height) == (1600, 1200)
+    assert len(photo.renditions) == 10
+
+
+@pytest.mark.parametrize("format", ["PNG", "WEBP"])
+def test_png_and_webp_masters_keep_their_pixel_data_byte_for_byte(format, storage):
+    source = encoded(two_tone(800, 600), format, exif=personal_exif())
+    photo = submit(source, alt_text="Two colours").save()
+    stored = read(storage, photo.image.name)
+    # The compressed pixels: PNG's IDAT chunk, lossy WebP's VP8 chunk (size little-endian).
+    start = source.index({"PNG": b"IDAT", "WEBP": b"VP8 "}[format])
+    size = int.from_bytes(source[start + 4 : start + 8], "little" if format == "WEBP" else "big")
+    assert source[start : start + 8 + size] in stored
+    assert b"SN-4471-XK" not in stored
+    with Image.open(io.BytesIO(stored)) as image, Image.open(io.BytesIO(source)) as original:
+        assert image.tobytes() == original.tobytes()
+        assert image.getexif()[ARTIST] == "Jane Doe"
+
+
+def test_readers_photos_have_a_stricter_pixel_limit(settings):
+    from liveblogs.forms import AskForm
+
+    from .factories import make_callout
+
+    settings.LIVEBLOGS_READER_MAX_PIXELS = 100 * 100
+    data = jpeg(200, 100)
+    assert submit(data, alt_text="Staff may").is_valid()
+    callout = make_callout(live_page=make_page(), ask_photo=True)
+    form = AskForm({"body": "Water in the cellar"}, {"photo": upload(data)}, callout=callout)
+    assert not form.is_valid()
+    assert form.errors["photo"] == [
+        "This photo is 200 × 100 pixels (0.02 megapixels); the most we take is 0.01 megapixels."
+    ]
+
+
+def test_pillows_bomb_warning_never_reaches_the_logs(monkeypatch, storage):
+    # Pillow warns over MAX_IMAGE_PIXELS (89 megapixels); our own limits are the ones that count.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2_000)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        photo = submit(jpeg(50, 50), alt_text="Two colours").save()
+        photo.make_renditions()
+    assert photo.renditions
+
+
 def test_the_name_and_content_type_are_not_believed(storage):
     # A PDF named and typed as a JPEG is refused; a PNG named .jpg is stored as the PNG it is.
     form = submit(PDF, name="photo.jpg", content_type="image/jpeg")
@@ -322,7 +436,10 @@ def test_gps_and_personal_metadata_are_gone_from_every_stored_file(format, orien
         exif = Image.open(io.BytesIO(stored)).getexif()
         assert exif.get_ifd(GPS_IFD) == {}, name
         assert CAMERA_OWNER_NAME not in exif.get_ifd(EXIF_IFD), name
-        assert exif.get(ORIENTATION, 1) == 1, name
+        # Renditions are upright; the master keeps the camera's orientation as a tag, applied
+        # by every browser and photo tool (it is stored without decoding, so it loses nothing).
+        turned = orientation if name == photo.image.name else 1
+        assert exif.get(ORIENTATION, 1) == turned, name
         # Who made it and who owns it stay with the picture (the XMP's creator comes first).
         assert exif[ARTIST] == ("Jane Doe" if format == "PNG" else "Lee Marsh"), name
         assert exif[COPYRIGHT] == "(c) Harbour Daily", name
@@ -361,7 +478,8 @@ def test_exif_orientation_is_applied(format, storage):
     photo = submit(source, alt_text="Two colours").save()
     assert (photo.width, photo.height) == (400, 600)
     for name in stored_names(storage):
-        image = Image.open(io.BytesIO(read(storage, name))).convert("RGB")
+        # The master shows upright as browsers show it: with its orientation tag applied.
+        image = ImageOps.exif_transpose(Image.open(io.BytesIO(read(storage, name)))).convert("RGB")
         width, height = image.size
         assert height > width, name
         top = image.getpixel((width // 2, height // 10))
@@ -473,7 +591,11 @@ def test_a_large_jpeg_is_decoded_once_at_reduced_scale(monkeypatch):
 
     monkeypatch.setattr(Image.Image, "resize", resize)
     made = images.make_renditions(data, images.rendition_specs(4000))
-    assert resized_from == [(2000, 1000), (1920, 960), (1280, 640), (960, 480), (640, 320)]
+    # The widest rendition is made from the half-size decode by bands of rows, each the full
+    # 2,000 pixels wide; the others each from the next wider rendition.
+    bands = [size for size in resized_from if size[0] == 2000]
+    assert len(bands) > 1 and all(height < 200 for _width, height in bands)
+    assert resized_from[len(bands):] == [(1920, 960), (1280, 640), (960, 480), (640, 320)]
     assert {(r.width, r.format) for r in made} == {
         (w, f) for w in (320, 640, 960, 1280, 1920) for f in ("webp", "jpeg")
     }

@@ -347,6 +347,19 @@ def test_bots_attempts_count_and_a_persons_mistakes_do_not(client, page, setting
     assert ReaderSubmission.objects.count() == 1
 
 
+def test_an_address_over_its_limit_costs_no_photo_decoding(client, page, settings, monkeypatch):
+    settings.LIVEBLOGS_ASK_RATE_LIMIT = 1
+    callout = make_callout(live_page=page, ask_photo=True)
+    path = f"{ASK}?callout={callout.pk}"
+    assert send(client, path=path).status_code == 302
+    monkeypatch.setattr("liveblogs.images.decode", lambda *args: pytest.fail("decoded"))
+    photo = SimpleUploadedFile("street.jpg", jpeg_bytes(), content_type="image/jpeg")
+    response = client.post(path, {**answer(body="Here is my street"), "photo": photo},
+                           REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 429
+    assert "Here is my street" in response.content.decode()
+
+
 def test_the_limit_ends_with_its_window(client, page, settings, monkeypatch):
     settings.LIVEBLOGS_ASK_RATE_LIMIT = 1
     settings.LIVEBLOGS_ASK_RATE_WINDOW = 60
