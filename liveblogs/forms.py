@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import images, markup
 from .models import LivePage, Photo, Reporter, Update
+from .sanitize import strip_invisible
 
 
 class PhotoField(forms.FileField):
@@ -48,11 +49,19 @@ class PhotoForm(forms.ModelForm):
 
 
 class TypedText(forms.CharField):
-    """Text typed in a text area. Browsers send each line break as CR LF but count it as one
-    character against ``maxlength``; so does this field, or a text the box accepted is refused."""
+    """Text a person typed, in a box or a text area: every such field of our forms is one.
+
+    Invisible characters (zero-width spaces, direction marks) at either end are trimmed like
+    spaces (``sanitize.strip_invisible``), so a value of nothing else is empty and a required
+    field refuses it. Browsers send each line break as CR LF but count it as one character
+    against ``maxlength``; so does this field, or a text the box accepted is refused.
+    """
 
     def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n")
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        return strip_invisible(value).replace("\r\n", "\n") or self.empty_value
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -87,7 +96,9 @@ class FilingForm(forms.ModelForm):
 
     body = TypedText(
         label=_("Text"), required=False, max_length=20_000,
-        widget=forms.Textarea(attrs={"rows": 10, "autocapitalize": "sentences", "spellcheck": "true"}),
+        widget=forms.Textarea(
+            attrs={"rows": 10, "autocapitalize": "sentences", "spellcheck": "true"}
+        ),
         help_text=_(
             "A blank line starts a new paragraph. **bold**, _italic_, [words](https://link), "
             "“- ” for a list, “> ” for a quote, “### ” for a subheading."
@@ -114,8 +125,11 @@ class FilingForm(forms.ModelForm):
     class Meta:
         model = Update
         fields = ["live_page", "headline", "body"]
+        field_classes = {"headline": TypedText}
         widgets = {
-            "headline": forms.TextInput(attrs={"autocapitalize": "sentences", "enterkeyhint": "next"}),
+            "headline": forms.TextInput(
+                attrs={"autocapitalize": "sentences", "enterkeyhint": "next"}
+            ),
         }
 
     def __init__(self, *args, user, pages, photos, **kwargs):
@@ -303,13 +317,15 @@ class AskForm(forms.ModelForm):
             "location": _("A town or neighbourhood is enough."),
             "email": _("Only for the newsroom, never published."),
         }
-        field_classes = {"body": TypedText}
+        field_classes = {name: TypedText for name in ("body", "name", "location", "phone")}
         widgets = {
             "body": forms.Textarea(attrs={"rows": 7}),
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "location": forms.TextInput(attrs={"autocomplete": "address-level2"}),
-            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+            "phone": forms.TextInput(
+                attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}
+            ),
         }
 
     def __init__(self, *args, callout=None, **kwargs):

@@ -240,6 +240,29 @@ def test_a_phone_number_needs_consent_to_call(client, callout):
     assert not ReaderSubmission.objects.exists()
 
 
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e"
+
+
+@pytest.mark.parametrize("field", ["body", "name"])
+def test_invisible_characters_are_not_an_answer(client, page, field):
+    response = send(client, **{field: f" {INVISIBLE} \n{INVISIBLE}"})
+    assert response.status_code == 400 and not ReaderSubmission.objects.exists()
+    assert "This field is required." in response.content.decode()
+
+
+def test_invisible_characters_at_the_ends_are_trimmed_and_kept_inside(client, callout):
+    response = send(
+        client, name=f"{INVISIBLE}Noor 👩\u200d🚒{INVISIBLE}", location=INVISIBLE,
+        body="\u200bIs the نیک\u200cنام bridge open?\ufeff",
+        phone="\u202a+1 555 010 0199\u202c", consent_contact="on",  # as pasted from a contact
+    )
+    assert response.status_code == 302
+    submission = ReaderSubmission.objects.get()
+    assert submission.name == "Noor 👩\u200d🚒"
+    assert submission.body == "Is the نیک\u200cنام bridge open?"
+    assert (submission.location, submission.phone) == ("", "+1 555 010 0199")
+
+
 def test_markup_is_kept_as_text_and_escaped(client, page):
     send(client, body="<script>alert(1)</script> is the bridge open?", name="<b>Sam</b>")
     submission = ReaderSubmission.objects.get()
