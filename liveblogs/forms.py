@@ -217,6 +217,7 @@ class FilingPhotoForm(forms.ModelForm):
     class Meta:
         model = Photo
         fields = ["caption", "credit", "alt_text"]
+        field_classes = dict.fromkeys(fields, TypedText)
         widgets = {
             "caption": forms.Textarea(attrs={"rows": 2, "autocapitalize": "sentences"}),
             "alt_text": forms.Textarea(attrs={"rows": 2, "autocapitalize": "sentences"}),

@@ -258,6 +258,17 @@ def test_photos_with_the_form_need_words_before_sending_and_stay_attached(client
     assert {photo.alt_text for photo in update.photos.all()} == {"Water up to the kerb"}
 
 
+def test_invisible_characters_are_no_alt_text_and_no_credit(client, rita):
+    photo = make_photo(uploaded_by=rita, alt_text="", credit="")
+    client.force_login(rita)
+    response = post_filing(client, action="submit", headline="Flooded street", body="Look.",
+                           photos=[photo.pk], **{f"photo-{photo.pk}-caption": "Mill Street",
+                                                 f"photo-{photo.pk}-alt_text": INVISIBLE,
+                                                 f"photo-{photo.pk}-credit": INVISIBLE})
+    assert response.status_code == 400 and not Update.objects.exists()
+    assert "Each photo needs alt text and a credit" in response.content.decode()
+
+
 def test_a_draft_keeps_photos_without_words(client, rita):
     client.force_login(rita)
     response = post_filing(client, action="draft", headline="Pictures first", body="",
