@@ -5,6 +5,7 @@ Only public pages have a feed and only published updates are in it: the updates 
 number of queries however many updates the page has.
 """
 
+import html
 from functools import partial
 
 from django.contrib.sites.shortcuts import get_current_site
@@ -46,8 +47,28 @@ class XmlSafeMixin:
         super().add_item(*xml_safe(args), **xml_safe(kwargs))
 
 
+def escaped(fields, *names):
+    """``fields`` with the plain text ones among ``names`` escaped as HTML. Quotes are left as
+    they are: text outside an attribute needs no escaping of them, and a reader that shows the
+    title as text after all then shows a headline's quotes as they were typed."""
+    return {
+        key: html.escape(value, quote=False) if key in names and value else value
+        for key, value in fields.items()
+    }
+
+
 class LivePageRss201rev2Feed(XmlSafeMixin, PageUpdatedMixin, Rss201rev2Feed):
-    pass
+    """RSS 2.0 never says whether ``<title>`` and ``<description>`` hold text or HTML, and many
+    feed readers render both as HTML. So the plain text ones (titles, the standfirst) are escaped
+    as HTML before the XML writer escapes them again: "Fish & <b>chips</b>" reaches readers as
+    those characters, not in bold. Atom says what each holds, so its feed needs none of this."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **escaped(kwargs, "title", "description"))
+
+    def add_item(self, *args, **kwargs):
+        # An item's description is the update's body: HTML already, sanitised when it was saved.
+        super().add_item(*args, **escaped(kwargs, "title"))
 
 
 class LivePageAtom1Feed(XmlSafeMixin, PageUpdatedMixin, Atom1Feed):

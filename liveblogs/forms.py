@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import images, markup
 from .models import LivePage, Photo, Reporter, Update
+from .sanitize import strip_invisible
 
 
 class PhotoField(forms.FileField):
@@ -50,11 +51,19 @@ class PhotoForm(forms.ModelForm):
 
 
 class TypedText(forms.CharField):
-    """Text typed in a text area. Browsers send each line break as CR LF but count it as one
-    character against ``maxlength``; so does this field, or a text the box accepted is refused."""
+    """Text a person typed, in a box or a text area: every such field of our forms is one.
+
+    Invisible characters (zero-width spaces, direction marks) at either end are trimmed like
+    spaces (``sanitize.strip_invisible``), so a value of nothing else is empty and a required
+    field refuses it. Browsers send each line break as CR LF but count it as one character
+    against ``maxlength``; so does this field, or a text the box accepted is refused.
+    """
 
     def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n")
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        return strip_invisible(value).replace("\r\n", "\n") or self.empty_value
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -89,7 +98,9 @@ class FilingForm(forms.ModelForm):
 
     body = TypedText(
         label=_("Text"), required=False, max_length=20_000,
-        widget=forms.Textarea(attrs={"rows": 10, "autocapitalize": "sentences", "spellcheck": "true"}),
+        widget=forms.Textarea(
+            attrs={"rows": 10, "autocapitalize": "sentences", "spellcheck": "true"}
+        ),
         help_text=_(
             "A blank line starts a new paragraph. **bold**, _italic_, [words](https://link), "
             "“- ” for a list, “> ” for a quote, “### ” for a subheading."
@@ -116,8 +127,11 @@ class FilingForm(forms.ModelForm):
     class Meta:
         model = Update
         fields = ["live_page", "headline", "body"]
+        field_classes = {"headline": TypedText}
         widgets = {
-            "headline": forms.TextInput(attrs={"autocapitalize": "sentences", "enterkeyhint": "next"}),
+            "headline": forms.TextInput(
+                attrs={"autocapitalize": "sentences", "enterkeyhint": "next"}
+            ),
         }
 
     def __init__(self, *args, user, pages, photos, **kwargs):
@@ -205,6 +219,7 @@ class FilingPhotoForm(forms.ModelForm):
     class Meta:
         model = Photo
         fields = ["caption", "credit", "alt_text"]
+        field_classes = dict.fromkeys(fields, TypedText)
         widgets = {
             "caption": forms.Textarea(attrs={"rows": 2, "autocapitalize": "sentences"}),
             "alt_text": forms.Textarea(attrs={"rows": 2, "autocapitalize": "sentences"}),
@@ -241,11 +256,15 @@ def coauthor_choices(user, pages):
 # Reader questions --------------------------------------------------------------------------------
 # The reader form of ``questions.py``. Its imports sit here so that this section is one block.
 
+import hashlib  # noqa: E402
 import re  # noqa: E402
+import secrets  # noqa: E402
 import time  # noqa: E402
 
 from crispy_forms.layout import HTML, Div, Field, Submit  # noqa: E402
 from django.core import signing  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.utils.crypto import salted_hmac  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
 
 from .conf import settings as app_settings  # noqa: E402
@@ -256,8 +275,12 @@ PHONE_CHARACTERS = re.compile(r"[0-9+()./\- ]+")
 
 
 def render_token(at=None):
-    """When the ask form was shown, signed, so a bot cannot claim it took its time."""
-    return signing.dumps({"at": time.time() if at is None else at}, salt=RENDERED_SALT)
+    """When the ask form was shown, signed, so a bot cannot claim it took its time. The nonce
+    makes each form shown a token of its own, even two shown at the same instant."""
+    return signing.dumps(
+        {"at": time.time() if at is None else at, "n": secrets.token_urlsafe(9)},
+        salt=RENDERED_SALT,
+    )
 
 
 class AskForm(forms.ModelForm):
@@ -266,6 +289,10 @@ class AskForm(forms.ModelForm):
     Two fields catch bots: ``website`` (a honeypot hidden from people, who leave it empty) and
     ``rendered`` (when the form was shown, signed: people take a few seconds to write). A message
     they refuse is not lost: the form comes back with the reader's words, ready to send again.
+
+    ``rendered`` sends one message: ``use_token`` spends it, in the shared cache, when the message
+    is kept. Sent again with the very same message (a double click, a retry after a lost answer),
+    the form is ``sent_already``; with another, it is refused as a bot's attempt.
     """
 
     photo = PhotoField(
@@ -294,19 +321,22 @@ class AskForm(forms.ModelForm):
             "location": _("A town or neighbourhood is enough."),
             "email": _("Only for the newsroom, never published."),
         }
-        field_classes = {"body": TypedText}
+        field_classes = {name: TypedText for name in ("body", "name", "location", "phone")}
         widgets = {
             "body": forms.Textarea(attrs={"rows": 7}),
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "location": forms.TextInput(attrs={"autocomplete": "address-level2"}),
-            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+            "phone": forms.TextInput(
+                attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}
+            ),
         }
 
     def __init__(self, *args, callout=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.callout = callout
         self.refused_as_bot = False
+        self.sent_already = False
         asked = {
             "location": bool(callout and callout.ask_location),
             "phone": bool(callout and callout.ask_phone),
@@ -383,7 +413,48 @@ class AskForm(forms.ModelForm):
             self.add_error(None, _("This form was open for a long time. Please press Send again."))
         elif problem:
             self._refuse_as_bot()
+        elif not self.errors:
+            self._check_token_unspent()
         return cleaned
+
+    def use_token(self):
+        """Spend this form's token on its message, atomically: False when it was spent already
+        (say by the same message sent twice at once), and the form says so as in ``clean``.
+        A spent token is remembered as long as it could be valid, so it is never spent twice."""
+        if cache.add(self._token_key(), self._message_hash(), app_settings.ASK_FORM_MAX_AGE):
+            return True
+        self._check_token_unspent()
+        return False
+
+    def release_token(self):
+        """Give the token back: the message it was spent on could not be kept after all."""
+        cache.delete(self._token_key())
+
+    def _check_token_unspent(self):
+        """A token spent on this very message makes the form ``sent_already``; spent on another,
+        the form is refused as a bot's attempt, with a fresh token for a person to send."""
+        spent_on = cache.get(self._token_key())
+        if spent_on is None:
+            return
+        if spent_on == self._message_hash():
+            self.sent_already = True
+        else:
+            self._restart_clock()
+            self._refuse_as_bot()
+
+    def _token_key(self):
+        # Hashed: a short key, whatever was posted.
+        token = self.cleaned_data.get("rendered", "")
+        return "liveblogs:ask-token:" + hashlib.sha256(token.encode()).hexdigest()
+
+    def _message_hash(self):
+        """The message as the cache keeps it: a keyed hash, never the reader's words."""
+        message = {name: self.cleaned_data.get(name) for name in self._meta.fields}
+        photo = self.cleaned_data.get("photo")
+        message.update(callout=self.callout and self.callout.pk, photo=photo and photo.size)
+        return salted_hmac(
+            "liveblogs.questions.message", repr(sorted(message.items())), algorithm="sha256"
+        ).hexdigest()
 
     def _render_time_problem(self, token):
         """None when the form was shown at least ``ASK_MIN_SECONDS`` ago, by us; else why not."""

@@ -2,7 +2,8 @@
 
 A reader's message goes through, in order: CSRF (the form page is the only reader page that sets
 the CSRF cookie), a per-address rate limit counted in the shared cache, the form's honeypot and
-minimum fill time, and its length limits. Then it is saved, before anything else happens; the
+minimum fill time, and its length limits. Then its single-use form token is spent (in the shared
+cache, ``AskForm.use_token``), and it is saved, before anything else happens; the
 desk's e-mail goes out after the commit, and a mail failure is logged, never the reader's problem.
 Addresses are kept only as a salted hash (``hash_address``).
 
@@ -172,13 +173,27 @@ def ask(request, slug):
         return limited(request, page, callout, wait)
     form = AskForm(request.POST, request.FILES, callout=callout)
     valid = form.is_valid()
+    if valid and form.sent_already:
+        # Kept already, with this very token (a double click, a retry after a lost answer):
+        # thank the reader again, without keeping it twice or counting it against them.
+        return redirect("liveblogs:ask_thanks", slug=page.slug)
     # Messages and bots' attempts count against the address; a person fixing a missed field or
     # a typo'd e-mail does not use up their turns.
     if (valid or form.refused_as_bot) and (wait := rate_limit_wait(address_hash)):
         return limited(request, page, callout, wait)
+    if valid and not form.use_token():
+        # Another request spent the token since the form was checked: the same message sent
+        # twice at once (thanked, kept once), or another one (refused as a bot's attempt).
+        if form.sent_already:
+            return redirect("liveblogs:ask_thanks", slug=page.slug)
+        valid = False
     if not valid:
         return render(request, "liveblogs/ask.html", context(page, callout, form), status=400)
-    receive(request, form, page=page, callout=callout, address_hash=address_hash)
+    try:
+        receive(request, form, page=page, callout=callout, address_hash=address_hash)
+    except Exception:
+        form.release_token()  # nothing was kept: the reader may send the same message again
+        raise
     return redirect("liveblogs:ask_thanks", slug=page.slug)
 
 

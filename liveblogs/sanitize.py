@@ -19,6 +19,7 @@ reach back to the page (and ``noopener`` would cover it if it ever came back).
 """
 
 import re
+import unicodedata
 
 import nh3
 
@@ -63,3 +64,19 @@ def xml_safe(value):
     if isinstance(value, dict):
         return {key: xml_safe(item) for key, item in value.items()}
     return value
+
+
+def strip_invisible(text):
+    """``text`` without white space and format characters (Unicode's Cf: zero-width spaces and
+    joiners, direction marks, soft hyphens, the BOM) at either end, so a text made only of them
+    is empty. Inside, they stay: a ZWJ joins an emoji sequence, a ZWNJ spells Persian words."""
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _invisible(character):
+    return character.isspace() or unicodedata.category(character) == "Cf"

@@ -3,12 +3,15 @@
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
 
+import feedparser
 import pytest
 
 from liveblogs.models import LivePage, Update
+from liveblogs.questions import answer_in_update
 
-from .factories import make_page, make_photo, make_reporter, make_update
+from .factories import make_page, make_photo, make_reporter, make_submission, make_update
 
 pytestmark = pytest.mark.django_db
 
@@ -161,10 +164,89 @@ def test_atom_entry_has_permalink_dates_body_and_every_author(client, page):
     ]
 
 
-def test_headlines_are_plain_text(client, page):
-    make_update(live_page=page, headline="Q&A: is <the> water safe?")
-    assert rss_items(client)[0].findtext("title") == "Q&A: is <the> water safe?"
-    assert atom_entries(client)[0].findtext(f"{ATOM}title") == "Q&A: is <the> water safe?"
+class Rendered(HTMLParser):
+    """HTML as a feed reader renders it: the elements it makes, and the text it shows."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.text = [], ""
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(tag)
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def read_feed(client, url):
+    """The feed as feedparser (the feed readers' reference parser) reads it, well-formed."""
+    response = client.get(url)
+    assert response.status_code == 200
+    parsed = feedparser.parse(
+        response.content, response_headers={"content-type": response["Content-Type"]}
+    )
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
+def shown(detail):
+    """What a reader sees of a title or description: plain text as it is, HTML rendered."""
+    if detail.type == "text/plain":
+        return detail.value
+    assert detail.type == "text/html"
+    return Rendered(detail.value).text
+
+
+@pytest.mark.parametrize("url", FEED_URLS)
+def test_plain_text_reaches_feed_readers_as_text(client, editor, url):
+    page = make_page(title="Q&A: <i>Harbour</i> flood", slug="harbour-flood",
+                     standfirst="Fish & <b>chips</b> shops have shut.")
+    asked = "Is <b>Mill Road</b> open? <img src=x onerror=alert(1)>"
+    update = answer_in_update([make_submission(live_page=page, body=asked)], by=editor)
+    update.publish(by=editor)
+    parsed = read_feed(client, url)
+    assert shown(parsed.feed.title_detail) == "Q&A: <i>Harbour</i> flood"
+    assert shown(parsed.feed.subtitle_detail) == "Fish & <b>chips</b> shops have shut."
+    (entry,) = parsed.entries
+    assert shown(entry.title_detail) == f"Your question: {asked}"
+    # The question quoted in the body is the reader's words too, shown as they typed them.
+    assert asked in shown(entry.summary_detail)
+
+
+@pytest.mark.parametrize("url", FEED_URLS)
+def test_names_and_captions_reach_feed_readers_as_text(client, page, url):
+    make_update(
+        live_page=page, headline="Q&A: is <the> water safe?",
+        authors=[make_reporter(name="Ana <b>Ruiz</b> & co")],
+        photos=[make_photo(caption="Fish & <b>chips</b>", credit="<i>Lee</i>")],
+    )
+    (entry,) = read_feed(client, url).entries
+    assert shown(entry.title_detail) == "Q&A: is <the> water safe?"
+    assert entry.author == "Ana <b>Ruiz</b> & co"
+    assert "Fish & <b>chips</b> (<i>Lee</i>)" in shown(entry.summary_detail)
+
+
+def test_rss_titles_read_as_html_show_the_plain_text(client):
+    # Many readers render RSS titles and descriptions as HTML, whatever feedparser would guess.
+    page = make_page(title="Q&A: flood", slug="harbour-flood", standfirst="Quay <Street> & Mill")
+    make_update(live_page=page, headline="Is <the> water safe?")
+    channel = get_xml(client, RSS_URL).find("channel")
+    assert Rendered(channel.findtext("title")).text == "Q&A: flood"
+    assert Rendered(channel.findtext("description")).text == "Quay <Street> & Mill"
+    assert Rendered(channel.find("item").findtext("title")).text == "Is <the> water safe?"
+
+
+@pytest.mark.parametrize("url", FEED_URLS)
+def test_bodies_reach_feed_readers_as_html(client, page, url):
+    make_update(live_page=page, photos=[make_photo()],
+                body="<p>Volunteers filled <strong>2,000</strong> bags &amp; more.</p>")
+    (entry,) = read_feed(client, url).entries
+    body = Rendered(entry.summary_detail.value)
+    assert entry.summary_detail.type == "text/html"
+    assert body.elements == ["p", "strong", "figure", "img", "figcaption"]
+    assert body.text.startswith("Volunteers filled 2,000 bags & more.")
 
 
 @pytest.mark.parametrize("url", FEED_URLS)

@@ -194,6 +194,27 @@ def test_sending_without_text_is_refused_but_a_draft_may_be_empty(client, rita):
     assert 'value="Only a headline"' in response.content.decode()
 
 
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e"
+
+
+def test_invisible_characters_are_no_headline_and_no_text(client, rita):
+    client.force_login(rita)
+    response = post_filing(client, action="submit", headline=f" {INVISIBLE} ",
+                           body=f"{INVISIBLE}\r\n\r\n{INVISIBLE}")
+    html = response.content.decode()
+    assert response.status_code == 400 and not Update.objects.exists()
+    assert "This field is required." in html and "Write the update" in html
+
+
+def test_invisible_characters_at_the_ends_are_trimmed(client, rita):
+    client.force_login(rita)
+    post_filing(client, action="submit", headline=f"{INVISIBLE}Flood 🌊\u200d{INVISIBLE}",
+                body=f"{INVISIBLE}Water at the کتاب\u200cخانه door.{INVISIBLE}")
+    update = Update.objects.get()
+    assert update.headline == "Flood 🌊"
+    assert update.body == "<p>Water at the کتاب\u200cخانه door.</p>"
+
+
 def test_coauthors_follow_the_filer(client, rita, page):
     colleague = make_reporter(name="Ana Ruiz")
     page.desk.add(colleague)
@@ -235,6 +256,17 @@ def test_photos_with_the_form_need_words_before_sending_and_stay_attached(client
     assert sent.status_code == 302
     assert [row.photo for row in update.update_photos.all()] == photos
     assert {photo.alt_text for photo in update.photos.all()} == {"Water up to the kerb"}
+
+
+def test_invisible_characters_are_no_alt_text_and_no_credit(client, rita):
+    photo = make_photo(uploaded_by=rita, alt_text="", credit="")
+    client.force_login(rita)
+    response = post_filing(client, action="submit", headline="Flooded street", body="Look.",
+                           photos=[photo.pk], **{f"photo-{photo.pk}-caption": "Mill Street",
+                                                 f"photo-{photo.pk}-alt_text": INVISIBLE,
+                                                 f"photo-{photo.pk}-credit": INVISIBLE})
+    assert response.status_code == 400 and not Update.objects.exists()
+    assert "Each photo needs alt text and a credit" in response.content.decode()
 
 
 def test_a_draft_keeps_photos_without_words(client, rita):

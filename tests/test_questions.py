@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from liveblogs.forms import RENDERED_SALT, render_token
+from liveblogs.forms import RENDERED_SALT, AskForm, render_token
 from liveblogs.models import LivePage, Photo, ReaderSubmission, Update
 from liveblogs.questions import address_key, client_address, hash_address
 
@@ -240,6 +240,29 @@ def test_a_phone_number_needs_consent_to_call(client, callout):
     assert not ReaderSubmission.objects.exists()
 
 
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e"
+
+
+@pytest.mark.parametrize("field", ["body", "name"])
+def test_invisible_characters_are_not_an_answer(client, page, field):
+    response = send(client, **{field: f" {INVISIBLE} \n{INVISIBLE}"})
+    assert response.status_code == 400 and not ReaderSubmission.objects.exists()
+    assert "This field is required." in response.content.decode()
+
+
+def test_invisible_characters_at_the_ends_are_trimmed_and_kept_inside(client, callout):
+    response = send(
+        client, name=f"{INVISIBLE}Noor 👩\u200d🚒{INVISIBLE}", location=INVISIBLE,
+        body="\u200bIs the نیک\u200cنام bridge open?\ufeff",
+        phone="\u202a+1 555 010 0199\u202c", consent_contact="on",  # as pasted from a contact
+    )
+    assert response.status_code == 302
+    submission = ReaderSubmission.objects.get()
+    assert submission.name == "Noor 👩\u200d🚒"
+    assert submission.body == "Is the نیک\u200cنام bridge open?"
+    assert (submission.location, submission.phone) == ("", "+1 555 010 0199")
+
+
 def test_markup_is_kept_as_text_and_escaped(client, page):
     send(client, body="<script>alert(1)</script> is the bridge open?", name="<b>Sam</b>")
     submission = ReaderSubmission.objects.get()
@@ -313,6 +336,101 @@ def test_a_form_open_too_long_asks_to_send_again(client, page, settings):
     fresh = re.search(r'name="rendered" value="([^"]+)"', response.content.decode()).group(1)
     assert fresh != token
     assert not ReaderSubmission.objects.exists()
+
+
+def test_a_token_sends_one_message(client, page):
+    token = render_token(at=time.time() - 60)
+    assert send(client, rendered=token, body="Question 0?").status_code == 302
+    for n in range(1, 5):
+        response = send(client, rendered=token, body=f"Question {n}?")
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "Your message was not sent yet. Please check it and press Send again." in html
+        assert f"Question {n}?" in html  # nothing the reader typed is lost
+        fresh = re.search(r'name="rendered" value="([^"]+)"', html).group(1)
+        assert fresh != token
+    assert [s.body for s in ReaderSubmission.objects.all()] == ["Question 0?"]
+
+
+def test_the_same_message_sent_again_is_thanked_and_kept_once(client, page, settings):
+    settings.LIVEBLOGS_ASK_RATE_LIMIT = 1
+    again = answer()  # a double click, or a retry after the answer was lost
+    for _ in range(3):
+        response = client.post(ASK, again, REMOTE_ADDR="203.0.113.7")
+        assert response.status_code == 302
+        assert response["Location"] == "/live/harbour-flood/ask/thanks/"
+    assert ReaderSubmission.objects.count() == 1
+    # Repeats did not use up the reader's turns either: the limit of one was not reached twice.
+    assert send(client).status_code == 429
+
+
+def test_a_token_is_spent_only_by_a_message_that_is_sent(client, page, settings, monkeypatch):
+    settings.LIVEBLOGS_ASK_RATE_LIMIT = 1
+    settings.LIVEBLOGS_ASK_RATE_WINDOW = 60
+    token = render_token(at=time.time() - 60)
+    assert send(client, rendered=token, email="sam@").status_code == 400  # a typo, then fixed
+    assert send(client, rendered=token).status_code == 302
+    token = render_token(at=time.time() - 60)
+    assert send(client, rendered=token, body="Held up").status_code == 429
+    later = time.time() + 61
+    monkeypatch.setattr("liveblogs.questions.time.time", lambda: later)
+    assert send(client, rendered=token, body="Held up").status_code == 302
+    assert ReaderSubmission.objects.filter(body="Held up").count() == 1
+
+
+def test_a_spent_token_counts_against_the_limit(client, page, settings):
+    settings.LIVEBLOGS_ASK_RATE_LIMIT = 2
+    token = render_token(at=time.time() - 60)
+    assert send(client, rendered=token).status_code == 302
+    assert send(client, rendered=token, body="Another question?").status_code == 400
+    assert send(client).status_code == 429
+    assert ReaderSubmission.objects.count() == 1
+
+
+def test_the_same_token_sent_twice_at_once_keeps_one_message(page):
+    # Both requests checked the form before either spent its token.
+    data = answer()
+    forms = [AskForm(data), AskForm(data), AskForm({**data, "body": "Another question?"})]
+    assert all(form.is_valid() for form in forms)
+    assert [form.use_token() for form in forms] == [True, False, False]
+    assert forms[1].sent_already and not forms[1].errors
+    assert not forms[2].sent_already and forms[2].refused_as_bot
+    assert forms[2].non_field_errors() == [
+        "Your message was not sent yet. Please check it and press Send again."
+    ]
+
+
+def test_a_message_that_could_not_be_kept_can_be_sent_again(client, page, monkeypatch):
+    data = answer()
+    with monkeypatch.context() as patch:
+        patch.setattr(ReaderSubmission, "save", lambda *a, **k: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            client.post(ASK, data, REMOTE_ADDR="203.0.113.7")
+    assert client.post(ASK, data, REMOTE_ADDR="203.0.113.7").status_code == 302
+    assert ReaderSubmission.objects.count() == 1
+
+
+def test_the_cache_keeps_a_hash_of_the_message_for_as_long_as_the_token_lasts(
+    client, page, settings, monkeypatch
+):
+    from django.core.cache import cache
+
+    settings.LIVEBLOGS_ASK_FORM_MAX_AGE = 7200
+    kept = []
+    for method in ("add", "set"):
+        real = getattr(cache, method)
+
+        def spy(key, value, timeout=None, *args, real=real, **kwargs):
+            kept.append((key, value, timeout))
+            return real(key, value, timeout, *args, **kwargs)
+
+        monkeypatch.setattr(cache, method, spy)
+    send(client, body="Is the Mill Road bridge closed tonight?", name="Sam Reader")
+    assert ReaderSubmission.objects.count() == 1
+    assert not any(
+        word in repr(entry) for entry in kept for word in ("Mill Road", "Sam", "sam@example.org")
+    )
+    assert 7200 in [timeout for _, _, timeout in kept]
 
 
 # Rate limit --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from liveblogs.models import Update, UpdateRevision
-from liveblogs.sanitize import clean_html
+from liveblogs.sanitize import clean_html, strip_invisible
 
 from .factories import make_page, make_photo, make_reporter, make_update
 
@@ -221,6 +221,23 @@ def test_bulk_writes_clean_the_body_too():
         [Update(live_page=update.live_page, headline="h", body="<img src=x onerror=alert(1)>")]
     )
     assert Update.objects.get(pk=made.pk).body == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("\u200b\u200c\u200d\u2060\ufeff", ""),
+        (" \u00ad\u200e\n\u202a\u202c\t\u3000", ""),
+        ("\u200bSam Reader\ufeff", "Sam Reader"),
+        ("\u202a+1 555 010 0199\u202c", "+1 555 010 0199"),
+        # Inside a word or an emoji sequence they are spelling: a joiner, a non-joiner.
+        ("Noor 👩\u200d🚒", "Noor 👩\u200d🚒"),
+        ("\u2060نیک\u200cنام\u200b", "نیک\u200cنام"),
+        ("Mill\u00adRoad", "Mill\u00adRoad"),
+    ],
+)
+def test_strip_invisible_trims_format_characters_and_keeps_them_inside(typed, kept):
+    assert strip_invisible(typed) == kept
 
 
 def feed_html(xml_text):
