@@ -20,7 +20,7 @@ import zipfile
 from datetime import timedelta
 from pathlib import PurePosixPath
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
@@ -67,12 +67,33 @@ class ArchiveError(Exception):
 
 
 def checked(instance, row):
-    """``instance``, validated as a form would; ``row`` names it in the refusal."""
+    """``instance``, validated as the admin validates it; ``row`` names it in the refusal."""
     try:
         instance.full_clean()
     except ValidationError as error:
-        raise ArchiveError(f"The archive's {row} is refused: {error}") from None
+        raise ArchiveError(f"The archive's {row} is refused: {plain(error)}") from None
     return instance
+
+
+def saved(instance, row):
+    """``instance``, checked and saved. Saving checks too (a photo is decoded as it is stored):
+    its refusal names the row as well."""
+    checked(instance, row)
+    try:
+        instance.save()
+    except ValidationError as error:
+        raise ArchiveError(f"The archive's {row} is refused: {plain(error)}") from None
+    return instance
+
+
+def plain(error):
+    """A ``ValidationError``'s messages as sentences, each naming the field it is about."""
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    return " ".join(
+        " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
+        for field, messages in error.message_dict.items()
+    )
 
 
 def dump(instance, fields):
@@ -278,7 +299,7 @@ class Importer:
                 credit=entry.get("credit", ""),
                 alt_text=entry.get("alt_text", ""),
             )
-            photo.save()  # checked and rendered as any upload is
+            saved(photo, f"photo {key!r}")  # decoded and rendered as any upload is
             words = {f: entry.get(f, "") for f in ("caption", "credit")}
             if any(getattr(photo, f) != v for f, v in words.items()):
                 # Ingesting fills a blank caption from the file; the archive's words stand.
@@ -312,12 +333,19 @@ class Importer:
                     )
                 checked(video, f"video {key!r}")  # before its file is written
                 video.file.save(f"video{suffix}", ContentFile(self.read(entry["file"])), save=False)
-            checked(video, f"video {key!r}")
-            video.save()
+            saved(video, f"video {key!r}")
             self.videos[key] = video
         return self.videos[key]
 
+    def reporter(self, slug):
+        try:
+            return self.by_slug[slug]
+        except KeyError:
+            raise ArchiveError(f"{MANIFEST} names reporter {slug!r} but does not describe it.") \
+                from None
+
     def reporters(self):
+        """Every reporter the archive describes, by slug: this site's where it has the slug."""
         by_slug = {}
         for entry in self.data.get("reporters", []):
             reporter = Reporter.objects.filter(slug=entry["slug"]).first()
@@ -325,8 +353,7 @@ class Importer:
                 reporter = Reporter(
                     **load(entry, REPORTER_FIELDS), headshot=self.photo(entry.get("headshot"))
                 )
-                checked(reporter, f"reporter {entry['slug']!r}")
-                reporter.save()
+                saved(reporter, f"reporter {entry['slug']!r}")
             by_slug[reporter.slug] = reporter
         return by_slug
 
@@ -334,10 +361,13 @@ class Importer:
         entry = self.data.get("series")
         if not entry:
             return None
-        series, _created = Series.objects.get_or_create(
-            slug=entry["slug"],
-            defaults={"name": entry["name"], "description": entry.get("description", "")},
-        )
+        series = Series.objects.filter(slug=entry["slug"]).first()
+        if series is None:
+            series = saved(
+                Series(slug=entry["slug"], name=entry.get("name", ""),
+                       description=entry.get("description", "")),
+                f"series {entry['slug']!r}",
+            )
         return series
 
     def run(self, *, replace=False):
@@ -352,7 +382,7 @@ class Importer:
         if existing:
             existing.delete()
 
-        reporters = self.reporters()
+        self.by_slug = self.reporters()
         page = LivePage(
             **load(page_data, [f for f in PAGE_FIELDS if f != "version"]),
             series=self.series(),
@@ -361,42 +391,51 @@ class Importer:
             version=start_version,
             key_points_version=start_version,
         )
-        page.full_clean(exclude=["series", "lead_photo", "lead_video", "desk"])
-        page.save()
-        page.desk.set([reporters[s] for s in page_data.get("desk", [])])
+        saved(page, f"page {slug!r}")
+        page.desk.set([self.reporter(s) for s in page_data.get("desk", [])])
 
         for number, point in enumerate(self.data.get("key_points", []), start=1):
-            checked(
-                KeyPoint(live_page=page, **load(point, KEY_POINT_FIELDS)), f"key point {number}"
-            ).save()
+            saved(KeyPoint(live_page=page, **load(point, KEY_POINT_FIELDS)), f"key point {number}")
         callouts = {}
         for entry in self.data.get("callouts", []):
-            callout = Callout(live_page=page, **load(entry, CALLOUT_FIELDS))
-            callouts[entry["key"]] = checked(callout, f"callout {entry['key']!r}")
-            callout.save()
+            callouts[entry["key"]] = saved(
+                Callout(live_page=page, **load(entry, CALLOUT_FIELDS)), f"callout {entry['key']!r}"
+            )
         updates = {}
         for entry in self.data.get("updates", []):
             values = load(entry, UPDATE_FIELDS)
             values.pop("page_version", None)  # the page's own, given as it is saved
-            update = Update(
-                live_page=page, video=self.video(entry.get("video")),
-                callout=callouts.get(entry.get("callout")), **values,
+            row = f"update {entry['key']!r}"
+            update = saved(
+                Update(
+                    live_page=page, video=self.video(entry.get("video")),
+                    callout=callouts.get(entry.get("callout")), **values,
+                ),
+                row,
             )
-            update.save()
             for position, slug_ in enumerate(entry.get("authors", [])):
-                UpdateAuthor.objects.create(
-                    update=update, reporter=reporters[slug_], position=position
+                saved(
+                    UpdateAuthor(update=update, reporter=self.reporter(slug_),
+                                 position=position),
+                    f"byline {position + 1} of {row}",
                 )
             for position, key in enumerate(entry.get("photos", [])):
-                UpdatePhoto.objects.create(update=update, photo=self.photo(key), position=position)
+                saved(
+                    UpdatePhoto(update=update, photo=self.photo(key), position=position),
+                    f"photo {position + 1} of {row}",
+                )
             updates[entry["key"]] = update
-        for entry in self.data.get("submissions", []):
-            ReaderSubmission.objects.create(
-                live_page=page,
-                callout=callouts.get(entry.get("callout")),
-                photo=self.photo(entry.get("photo")),
-                answered_by=updates.get(entry.get("answered_by")),
-                **{k: v for k, v in load(entry, SUBMISSION_FIELDS).items() if k != "created_at"},
+        for number, entry in enumerate(self.data.get("submissions", []), start=1):
+            saved(
+                ReaderSubmission(
+                    live_page=page,
+                    callout=callouts.get(entry.get("callout")),
+                    photo=self.photo(entry.get("photo")),
+                    answered_by=updates.get(entry.get("answered_by")),
+                    **{k: v for k, v in load(entry, SUBMISSION_FIELDS).items()
+                       if k != "created_at"},
+                ),
+                f"reader submission {number}",
             )
         # One change more, recorded when the import commits: it drops the cached page state
         # (bump_version) and readers' caches see a version above any they held.

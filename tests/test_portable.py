@@ -236,7 +236,8 @@ def test_an_archive_with_a_file_that_is_not_a_photo_is_refused(recap, tmp_path):
     with zipfile.ZipFile(tampered, "w") as archive:
         for name, content in entries.items():
             archive.writestr(name, b"<?php echo 1; ?>" if name.startswith("media/") else content)
-    with pytest.raises(ArchiveError, match="refuses"):
+    with pytest.raises(ArchiveError, match=r"The archive's photo 'photo-\d+' is refused: This file "
+                       "is text, not a photo."):
         import_livepage(io.BytesIO(tampered.getvalue()))
     assert not LivePage.objects.exists() and not Photo.objects.exists()
 
@@ -275,18 +276,74 @@ def first_video(data):
     return next(iter(data["videos"].values()))
 
 
-@pytest.mark.parametrize(("change", "row"), [
-    (lambda data: data["key_points"][0].update(link="javascript:alert(1)"), "key point 1"),
-    (lambda data: first_video(data).update(url="javascript:alert(1)"), "video"),
-    (lambda data: data["callouts"][0].update(prompt="x" * 201), "callout"),
-    (lambda data: data["reporters"][0].update(name=""), "reporter"),
-], ids=["key-point-link", "video-url", "callout-prompt", "reporter-name"])
-def test_an_archive_row_this_site_refuses_stops_the_import(recap, tmp_path, change, row):
+def refusal(*args):
+    """The one sentence a command refuses with; it exits with status 1 (CommandError's)."""
+    with pytest.raises(CommandError) as refused:
+        call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
+    assert refused.value.returncode == 1
+    return str(refused.value)
+
+
+def first_update(data):
+    return next(u for u in data["updates"] if u["headline"] == "Port closes")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda data: data["key_points"][0].update(link="javascript:alert(1)"),
+     "The archive's key point 1 is refused: link: Enter a valid URL."),
+    (lambda data: first_video(data).update(url="javascript:alert(1)"),
+     r"The archive's video 'video-\d+' is refused: url: Enter a valid URL."),
+    (lambda data: data["callouts"][0].update(prompt="x" * 201),
+     r"The archive's callout 'callout-\d+' is refused: prompt: Ensure this value has at most 200 "
+     r"characters \(it has 201\)."),
+    (lambda data: data["reporters"][0].update(name=""),
+     "The archive's reporter 'mara-quill' is refused: name: This field cannot be blank."),
+    (lambda data: data["reporters"][0].update(slug="mara quill/../x"),
+     "The archive's reporter 'mara quill/../x' is refused: slug: Enter a valid “slug”"),
+    (lambda data: data["series"].update(slug="bad slug/../x"),
+     "The archive's series 'bad slug/../x' is refused: slug: Enter a valid “slug”"),
+    (lambda data: data["page"].update(slug="bad slug/../x"),
+     "The archive's page 'bad slug/../x' is refused: slug: Enter a valid “slug”"),
+    (lambda data: data["page"].update(status="bogus"),
+     "The archive's page 'harbour-storm' is refused: status: Value 'bogus' is not a valid choice."),
+    (lambda data: first_update(data).update(status="bogus"),
+     r"The archive's update 'update-\d+' is refused: status: Value 'bogus' is not a valid choice."),
+    (lambda data: first_update(data).update(published_at=None),
+     r"The archive's update 'update-\d+' is refused: A published update needs a published time."),
+    (lambda data: [u.update(pinned=True) for u in data["updates"]],
+     r"The archive's update 'update-\d+' is refused: Only one update can be pinned"),
+    (lambda data: first_update(data).update(authors=["mara-quill", "mara-quill"]),
+     r"The archive's byline 2 of update 'update-\d+' is refused: Author with this Update and "
+     "Reporter already exists."),
+    (lambda data: first_update(data).update(authors=["nobody"]),
+     "livepage.json names reporter 'nobody' but does not describe it."),
+    (lambda data: data["page"].update(desk=["nobody"]),
+     "livepage.json names reporter 'nobody' but does not describe it."),
+    (lambda data: next(iter(data["photos"].values())).update(credit="x" * 201),
+     r"The archive's photo 'photo-\d+' is refused: credit: Ensure this value has at most 200 "),
+], ids=["key-point-link", "video-url", "callout-prompt", "reporter-name", "reporter-slug",
+        "series-slug", "page-slug", "page-status", "update-status", "published-without-time",
+        "two-pinned", "byline-twice", "byline-unknown", "desk-unknown", "photo-credit"])
+def test_an_archive_row_this_site_refuses_stops_the_import(client, recap, tmp_path, change,
+                                                          message):
     path = tamper(export(tmp_path), tmp_path, change)
     forget_everything()
-    with pytest.raises(CommandError, match=f"archive's {row}.* is refused"):
-        call_command("import_livepage", str(path), stdout=io.StringIO())
+    assert re.match(message, refusal("import_livepage", str(path)))
     assert not LivePage.objects.exists() and not Update.objects.exists()
+    assert not Series.objects.exists() and not Reporter.objects.exists()
+    assert client.get("/sitemap.xml").status_code == 200
+
+
+def test_an_archived_reader_submission_is_validated(recap, tmp_path):
+    def bad_email(data):
+        data["submissions"][0]["email"] = "not an address"
+
+    path = tamper(export(tmp_path, "--include-submissions"), tmp_path, bad_email)
+    forget_everything()
+    assert refusal("import_livepage", str(path)) == (
+        "The archive's reader submission 1 is refused: email: Enter a valid email address."
+    )
+    assert not ReaderSubmission.objects.exists()
 
 
 def test_an_archived_video_file_must_be_a_video(recap, tmp_path):
