@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import models
@@ -27,6 +28,8 @@ from .factories import (
     make_submission,
     make_update,
     make_video,
+    mp4_bytes,
+    webm_bytes,
 )
 
 SLUG = "harbour-storm"
@@ -64,6 +67,13 @@ def recap(db):
                 published_at=start + timedelta(hours=3),
                 correction_note="The arena, not the school.",
                 corrected_at=start + timedelta(hours=4), callout=callout)
+    harbour_cam = make_video(
+        title="Harbour cam at dusk", url="", duration=timedelta(seconds=4),
+        file=ContentFile(mp4_bytes(), name="harbour-cam.mp4"),
+        poster=make_photo(caption="", credit="Courier", alt_text="Cranes against a red sky"),
+    )
+    make_update(live_page=page, headline="The harbour at dusk", authors=[mara], video=harbour_cam,
+                published_at=start + timedelta(hours=5))
     make_update(live_page=page, headline="Wrong figures", status=Update.Status.WITHDRAWN,
                 published_at=start + timedelta(hours=2, minutes=30))
     make_update(live_page=page, headline="Unfinished draft", status=Update.Status.DRAFT)
@@ -133,6 +143,7 @@ def test_round_trip_shows_readers_the_same_recap(client, recap, tmp_path, settin
     assert visible_text(after_html) == visible_text(before_html)
     for text in ["Mara Quill", "Senior writer", "Tom Reyes", "Waves over the sea wall",
                  "Boats pulled up the ramp", "Sea wall footage", "Duration 1:52",
+                 "Harbour cam at dusk", "Duration 0:04", "Did the storm reach your street?",
                  "Correction", "The port is closed until Friday", "Storm season"]:
         assert text in visible_text(after_html), text
     assert after_permalinks == before_permalinks
@@ -154,6 +165,12 @@ def test_round_trip_shows_readers_the_same_recap(client, recap, tmp_path, settin
     assert Path(settings.MEDIA_ROOT, Photo.objects.get(caption="Boats pulled up the ramp")
                 .image.name).exists()
     assert Reporter.objects.get(slug="mara-quill").headshot.alt_text == "Mara Quill"
+    # The uploaded video is the same film, played from this installation's media.
+    video = Video.objects.get(title="Harbour cam at dusk")
+    assert video.file.url in after_html and video.file.name.endswith(".mp4")
+    with video.file.open("rb") as file:
+        assert file.read() == mp4_bytes()
+    assert video.poster.alt_text == "Cranes against a red sky"
 
     # Versions: the page's own, above the one it had, with its updates at or below it.
     assert page.version > old_version
@@ -346,16 +363,35 @@ def test_an_archived_reader_submission_is_validated(recap, tmp_path):
     assert not ReaderSubmission.objects.exists()
 
 
-def test_an_archived_video_file_must_be_a_video(recap, tmp_path):
+def uploaded_video(data):
+    return next(v for v in data["videos"].values() if v["file"])
+
+
+@pytest.mark.parametrize("name", ["media/clip.html", "media/clip.mp4"])
+def test_an_archived_video_file_must_be_a_video(recap, tmp_path, name):
     def html_video(data):
-        first_video(data)["file"] = "media/videos/clip.html"
+        uploaded_video(data)["file"] = name
 
     path = tamper(export(tmp_path), tmp_path, html_video,
-                  files={"media/videos/clip.html": b"<script>alert(1)</script>"})
+                  files={name: b"<script>alert(1)</script>"})
     forget_everything()
-    with pytest.raises(CommandError, match=r"video .* is refused: a \.html file is not a video"):
-        call_command("import_livepage", str(path), stdout=io.StringIO())
+    assert re.fullmatch(
+        r"The archive's video 'video-\d+' is refused: file: This file is not a video we can play\. "
+        r"Upload an MP4, WebM or MOV video\.",
+        refusal("import_livepage", str(path)),
+    )
     assert not Video.objects.exists()
+
+
+def test_an_archived_video_is_stored_as_what_its_bytes_are(recap, tmp_path):
+    def webm_named_mp4(data):
+        uploaded_video(data)["file"] = "media/clip.mp4"
+
+    path = tamper(export(tmp_path), tmp_path, webm_named_mp4,
+                  files={"media/clip.mp4": webm_bytes()})
+    forget_everything()
+    call_command("import_livepage", str(path), stdout=io.StringIO())
+    assert Video.objects.get(title="Harbour cam at dusk").file.name.endswith(".webm")
 
 
 def test_an_archive_row_sets_only_the_fields_it_may(recap, tmp_path):
