@@ -16,7 +16,10 @@ admin saves it, so versions stay the page's own and only rise, and cached page s
 """
 
 import json
+import lzma
 import zipfile
+import zlib
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
 
@@ -24,7 +27,6 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from .models import (
     Callout,
@@ -55,8 +57,9 @@ SUBMISSION_FIELDS = ["body", "name", "email", "location", "phone", "consent_publ
 REPORTER_FIELDS = ["slug", "name", "role", "bio", "is_active"]
 KEY_POINT_FIELDS = ["text", "link", "position"]
 VIDEO_FIELDS = ["title", "description", "url"]
-DATETIME_FIELDS = {"coverage_start", "coverage_end", "changed_at", "published_at",
-                   "corrected_at", "revised_at", "deadline", "created_at"}
+PHOTO_FIELDS = ["caption", "credit", "alt_text"]
+# Longer would overflow a database's interval; no video runs for a year.
+MAX_VIDEO_DURATION = timedelta(days=365)
 
 
 class ArchiveError(Exception):
@@ -93,15 +96,8 @@ def dump(instance, fields):
 
 
 def load(data, fields):
-    values = {}
-    for name in fields:
-        if name not in data:
-            continue
-        value = data[name]
-        if name in DATETIME_FIELDS and value is not None:
-            value = parse_datetime(value)
-        values[name] = value
-    return values
+    # Times stay ISO 8601 text: full_clean reads them, and refuses one that is not a time.
+    return {name: data[name] for name in fields if name in data}
 
 
 # Export -------------------------------------------------------------------------------------------
@@ -257,6 +253,122 @@ def export_livepage(page, file, *, drafts=False, submissions=False):
 
 # Import -------------------------------------------------------------------------------------------
 
+# What zipfile raises for an archive that is damaged, encrypted or packed in a way it cannot read.
+DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError,
+           RuntimeError, NotImplementedError)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """An object of rows named by their keys (the manifest's ``photos`` and ``videos``)."""
+
+    row: dict
+
+
+def field_types(model, names):
+    """The JSON type of each of ``model``'s fields ``names`` (times are ISO 8601 text)."""
+    types = {}
+    for name in names:
+        field = model._meta.get_field(name)
+        if isinstance(field, models.BooleanField):
+            kind = bool
+        elif isinstance(field, models.IntegerField):
+            kind = int
+        else:
+            kind = str
+        types[name] = (kind, None) if field.null else kind
+    return types
+
+
+KEY = (str, None)  # the key of another row of the manifest, or none
+# The manifest as the importer reads it: checked before anything is imported, so that a value of
+# another type is refused in a sentence naming it rather than failing somewhere in the import.
+SHAPE = {
+    "page": {**field_types(LivePage, PAGE_FIELDS), "series": KEY, "lead_photo": KEY,
+             "lead_video": KEY, "desk": [str]},
+    "series": (field_types(Series, ["slug", "name", "description"]), None),
+    "key_points": [field_types(KeyPoint, KEY_POINT_FIELDS)],
+    "callouts": [{"key": str, **field_types(Callout, CALLOUT_FIELDS)}],
+    "updates": [{"key": str, **field_types(Update, UPDATE_FIELDS), "authors": [str],
+                 "photos": [str], "video": KEY, "callout": KEY}],
+    "submissions": [{**field_types(ReaderSubmission, SUBMISSION_FIELDS), "callout": KEY,
+                     "photo": KEY, "answered_by": KEY}],
+    "reporters": [{**field_types(Reporter, REPORTER_FIELDS), "headshot": KEY}],
+    "videos": Rows({**field_types(Video, VIDEO_FIELDS), "duration": (int, float, None),
+                    "poster": KEY, "file": (str, None)}),
+    "photos": Rows({"file": str, **field_types(Photo, PHOTO_FIELDS)}),
+}
+# Names read without a default; any other may be left out.
+REQUIRED = {"page", "slug", "key"}
+TYPE_NAMES = {str: "text", bool: "true or false", int: "a whole number", float: "a number",
+              list: "a list", dict: "an object"}
+
+
+def check_shape(value, shape, where=""):
+    """Refuse ``value`` unless it has ``shape``, naming the first value that differs.
+
+    A shape is a type, or a tuple of types (``None`` allows null too); ``[shape]`` is a list of
+    them; ``{name: shape}`` an object whose names are optional but for ``REQUIRED``;
+    ``Rows(shape)`` an object of rows named by their keys.
+    """
+    if isinstance(shape, tuple) and None in shape:
+        if value is None:
+            return
+        shape = tuple(kind for kind in shape if kind is not None)
+        shape = shape[0] if len(shape) == 1 else shape
+    if isinstance(shape, list):
+        expect(value, list, where)
+        for number, item in enumerate(value):
+            check_shape(item, shape[0], f"{where}[{number}]")
+    elif isinstance(shape, Rows):
+        expect(value, dict, where)
+        for key, row in value.items():
+            check_shape(row, shape.row, f"{where}[{key!r}]")
+    elif isinstance(shape, dict):
+        expect(value, dict, where)
+        for name, kind in shape.items():
+            inner = f"{where}.{name}" if where else name
+            if name in value:
+                check_shape(value[name], kind, inner)
+            elif name in REQUIRED:
+                raise ArchiveError(f"{MANIFEST} is not as expected: it lacks {inner}.")
+    else:
+        expect(value, shape, where)
+
+
+def expect(value, kinds, where):
+    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        names = " or ".join(TYPE_NAMES[kind] for kind in kinds)
+        raise ArchiveError(f"{MANIFEST} is not as expected: {where} should be {names}.")
+    if isinstance(value, str) and not storable(value):
+        raise ArchiveError(
+            f"{MANIFEST} is not as expected: {where} holds a character no database stores."
+        )
+
+
+def storable(text):
+    # PostgreSQL refuses NUL in text, and no database takes half a surrogate pair (JSON's
+    # "\ud800"): refused here rather than by the database halfway through the import.
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def read(archive, name):
+    try:
+        return archive.read(name)
+    except KeyError:
+        raise ArchiveError(f"The archive lacks {name}, which {MANIFEST} names.") from None
+    except DAMAGED as error:
+        raise ArchiveError(f"The archive's {name} cannot be read ({error}).") from None
+
+
+def not_json(constant):
+    raise ValueError(f"{constant} is not a JSON number")
+
 
 class Importer:
     def __init__(self, archive, data):
@@ -266,27 +378,25 @@ class Importer:
         self.videos = {}
 
     def read(self, name):
+        return read(self.archive, name)
+
+    def described(self, kind, key):
+        """The manifest's row for photo or video ``key``."""
         try:
-            return self.archive.read(name)
+            return self.data[f"{kind}s"][key]
         except KeyError:
-            raise ArchiveError(f"The archive lacks {name}, which {MANIFEST} names.") from None
+            raise ArchiveError(f"{MANIFEST} names {kind} {key!r} but does not describe it.") \
+                from None
 
     def photo(self, key):
         if key is None:
             return None
         if key not in self.photos:
-            try:
-                entry = self.data["photos"][key]
-            except KeyError:
-                raise ArchiveError(f"{MANIFEST} names photo {key!r} but does not describe it.") \
-                    from None
-            suffix = PurePosixPath(entry["file"]).suffix
-            photo = Photo(
-                image=ContentFile(self.read(entry["file"]), name=f"photo{suffix}"),
-                caption=entry.get("caption", ""),
-                credit=entry.get("credit", ""),
-                alt_text=entry.get("alt_text", ""),
-            )
+            entry = self.described("photo", key)
+            photo = Photo(**load(entry, PHOTO_FIELDS))
+            if "file" in entry:  # without one, the photo is refused: its image is required
+                suffix = PurePosixPath(entry["file"]).suffix
+                photo.image = ContentFile(self.read(entry["file"]), name=f"photo{suffix}")
             saved(photo, f"photo {key!r}")  # decoded and rendered as any upload is
             words = {f: entry.get(f, "") for f in ("caption", "credit")}
             if any(getattr(photo, f) != v for f, v in words.items()):
@@ -301,15 +411,17 @@ class Importer:
         if key is None:
             return None
         if key not in self.videos:
-            entry = self.data["videos"][key]
-            values = load(entry, VIDEO_FIELDS)
-            values["url"] = values.get("url") or ""
+            entry = self.described("video", key)
+            duration = entry.get("duration")
+            if duration is not None:
+                if not 0 <= duration <= MAX_VIDEO_DURATION.total_seconds():
+                    raise ArchiveError(
+                        f"The archive's video {key!r} is refused: duration: {duration} seconds "
+                        f"is not the length of a video."
+                    )
+                duration = timedelta(seconds=duration)
             video = Video(
-                **values,
-                duration=(
-                    timedelta(seconds=entry["duration"])
-                    if entry.get("duration") is not None else None
-                ),
+                **load(entry, VIDEO_FIELDS), duration=duration,
                 poster=self.photo(entry.get("poster")),
             )
             if entry.get("file"):
@@ -375,6 +487,7 @@ class Importer:
             key_points_version=start_version,
         )
         saved(page, f"page {slug!r}")
+        changed_at = page.changed_at  # the archive's, read by full_clean
         page.desk.set([self.reporter(s) for s in page_data.get("desk", [])])
 
         for number, point in enumerate(self.data.get("key_points", []), start=1):
@@ -426,7 +539,6 @@ class Importer:
         if not existing and page_data.get("changed_at"):
             # Readers see when the page last changed, not when it was copied here. (A replaced
             # page keeps "now": its readers may have seen a later change.)
-            changed_at = parse_datetime(page_data["changed_at"])
             models.QuerySet.update(LivePage.objects.filter(pk=page.pk), changed_at=changed_at)
         page.refresh_from_db()
         return page
@@ -440,24 +552,25 @@ def import_livepage(file, *, replace=False):
     """
     try:
         archive = zipfile.ZipFile(file)
-    except zipfile.BadZipFile:
+    except DAMAGED:
         raise ArchiveError("This is not a live page archive (not a zip file).") from None
     with archive:
+        if MANIFEST not in archive.namelist():
+            raise ArchiveError(f"This is not a live page archive (no {MANIFEST}).")
         try:
-            data = json.loads(archive.read(MANIFEST))
-        except KeyError:
-            raise ArchiveError(f"This is not a live page archive (no {MANIFEST}).") from None
-        if data.get("format") != FORMAT:
+            data = json.loads(read(archive, MANIFEST), parse_constant=not_json)
+        except (ValueError, RecursionError) as error:
+            raise ArchiveError(
+                f"This is not a live page archive ({MANIFEST} is not JSON: {error})."
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ArchiveError(f"This is not a live page archive ({MANIFEST} says otherwise).")
+        check_shape(data, {"format_version": int})  # before the rest: a later format may differ
         if data.get("format_version", 0) > FORMAT_VERSION:
             raise ArchiveError(
                 f"This archive is format {data['format_version']}; this installation reads "
                 f"up to {FORMAT_VERSION}. Upgrade django-liveblogs here first."
             )
-        try:
-            with transaction.atomic():
-                return Importer(archive, data).run(replace=replace)
-        except ValidationError as error:  # a photo that is not one, a time zone that is not one
-            raise ArchiveError(f"The archive holds something this site refuses: {error}") from None
-        except (KeyError, TypeError, ValueError) as error:
-            raise ArchiveError(f"{MANIFEST} is not as expected ({error!r}).") from None
+        check_shape(data, SHAPE)
+        with transaction.atomic():
+            return Importer(archive, data).run(replace=replace)
