@@ -63,7 +63,7 @@ MAX_VIDEO_DURATION = timedelta(days=365)
 
 
 class ArchiveError(Exception):
-    """The archive cannot be imported; the message says why."""
+    """The archive cannot be written or imported; the message says why."""
 
 
 def saved(instance, row):
@@ -234,8 +234,15 @@ class Exporter:
 
 
 def copy_file(archive, field_file, name):
+    try:
+        source = field_file.open("rb")
+    except OSError as error:
+        raise ArchiveError(
+            f"The stored file {field_file.name} cannot be read ({error.strerror or error}); "
+            f"restore it, or remove it from the page, and export again."
+        ) from None
     # Photos and videos are compressed already: stored as they are.
-    with field_file.open("rb") as source, archive.open(
+    with source, archive.open(
         zipfile.ZipInfo(name, date_time=timezone.now().timetuple()[:6]), "w"
     ) as target:
         while chunk := source.read(1 << 20):

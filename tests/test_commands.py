@@ -17,6 +17,8 @@ from django.core.management import CommandError, call_command
 
 from liveblogs.models import LivePage, Photo
 
+from .factories import make_page, make_photo, make_submission, make_update
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -177,6 +179,54 @@ def test_import_refuses_what_is_not_a_readable_archive(db, tmp_path):
     )
 
 
+def test_export_refuses_an_output_it_cannot_write(db, tmp_path):
+    page = make_page(slug="night-ferry")
+    make_update(live_page=page, headline="Boarding begins")
+    assert refusal("export_livepage", "night-ferry", "-o", str(tmp_path / "no" / "x.zip")) == (
+        f"Cannot write {str(tmp_path / 'no' / 'x.zip')!r}: No such file or directory."
+    )
+    assert refusal("export_livepage", "night-ferry", "-o", str(tmp_path)) == (
+        f"Cannot write {str(tmp_path)!r}: Is a directory."
+    )
+
+
+def test_export_refuses_a_page_whose_photo_file_is_gone_and_leaves_no_half_archive(db, tmp_path):
+    photo = make_photo()
+    make_page(slug="night-ferry", lead_photo=photo)
+    photo.image.storage.delete(photo.image.name)
+    output = tmp_path / "night-ferry.zip"
+    assert refusal("export_livepage", "night-ferry", "-o", str(output)) == (
+        f"The stored file {photo.image.name} cannot be read (No such file or directory); restore "
+        "it, or remove it from the page, and export again."
+    )
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("days", ["99999999999", "-1", "36501"])
+def test_purge_refuses_a_number_of_days_no_date_can_be(db, days):
+    make_submission(live_page=make_page())
+    assert refusal("purge_submissions", "--days", days) == (
+        f"The number of days must be from 0 to 36,500 (a hundred years), not {int(days):,}."
+    )
+
+
+def test_make_renditions_says_which_photos_it_could_not_render(db):
+    gone, damaged, fine = make_photo(), make_photo(), make_photo()
+    Photo.objects.update(renditions=[])
+    gone.image.storage.delete(gone.image.name)
+    with damaged.image.storage.open(damaged.image.name, "wb") as file:
+        file.write(b"not a picture any more")
+    out = io.StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("make_renditions", stdout=out)
+    assert str(refused.value) == (
+        "The stored files of 2 photos are missing or damaged, so they have no new renditions "
+        f"(ids {gone.pk}, {damaged.pk})."
+    )
+    fine.refresh_from_db()
+    assert fine.renditions and "renditions for 1 photos." in out.getvalue()
+
+
 # Through manage.py, as a person runs them ------------------------------------------------------
 
 
@@ -207,3 +257,11 @@ def manage(tmp_path_factory):
 def test_manage_py_import_prints_one_sentence_and_exits_1(manage, tmp_path, content, message):
     result = manage("import_livepage", str(archive(tmp_path, content)))
     assert (result.returncode, result.stderr) == (1, f"CommandError: {message}\n")
+
+
+def test_manage_py_purge_prints_one_sentence_and_exits_1(manage):
+    result = manage("purge_submissions", "--days", "99999999999")
+    assert (result.returncode, result.stderr) == (
+        1, "CommandError: The number of days must be from 0 to 36,500 (a hundred years), "
+        "not 99,999,999,999.\n",
+    )
