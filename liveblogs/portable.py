@@ -15,19 +15,23 @@ from the version it had (or the replaced page's, if higher) and every row is sav
 admin saves it, so versions stay the page's own and only rise, and cached page state is dropped.
 """
 
+import io
 import json
 import lzma
+import tempfile
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import models, transaction
 from django.utils import timezone
 
+from .conf import settings
 from .models import (
     Callout,
     KeyPoint,
@@ -260,6 +264,19 @@ def export_livepage(page, file, *, drafts=False, submissions=False):
 
 # Import -------------------------------------------------------------------------------------------
 
+MB = 1024 * 1024
+# An archive's sizes are checked in its central directory before anything in it is read (a zip
+# of 2 MB can hold 2 GB of zeros). A large recap's manifest is a few MB.
+MAX_MANIFEST_BYTES = 50 * MB
+MAX_ENTRIES = 10_000
+MAX_TOTAL_BYTES = 20 * 1024 * MB
+# Photos and videos are compressed already, and JSON shrinks perhaps tenfold: a file that grows a
+# hundredfold is a bomb. One of a megabyte or less does no harm whatever it unpacks from.
+MAX_RATIO = 100
+RATIO_FLOOR = MB
+# Unpacked files larger than this go to a temporary file on disk rather than memory.
+SPOOL_BYTES = 8 * MB
+
 # What zipfile raises for an archive that is damaged, encrypted or packed in a way it cannot read.
 DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError,
            RuntimeError, NotImplementedError)
@@ -364,13 +381,68 @@ def storable(text):
     return "\x00" not in text
 
 
-def read(archive, name):
+def megabytes(size):
+    return f"{size / MB:,.1f}".removesuffix(".0") + " MB"
+
+
+def check_entries(archive):
+    """Refuse an archive that would unpack to too much, judged by its central directory alone."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise ArchiveError(
+            f"This archive holds {len(entries):,} files; a live page archive holds at most "
+            f"{MAX_ENTRIES:,}."
+        )
+    total = sum(entry.file_size for entry in entries)
+    if total > MAX_TOTAL_BYTES:
+        raise ArchiveError(
+            f"This archive unpacks to {megabytes(total)}; a live page archive unpacks to at most "
+            f"{megabytes(MAX_TOTAL_BYTES)}."
+        )
+    for entry in entries:
+        if entry.file_size > max(RATIO_FLOOR, MAX_RATIO * entry.compress_size):
+            raise ArchiveError(
+                f"The archive's {entry.filename} would unpack to "
+                f"{entry.file_size / max(entry.compress_size, 1):,.0f} times its packed size, "
+                f"as no photo, video or manifest does."
+            )
+
+
+def sized(archive, name, limit, what):
+    """The archive's entry ``name``, refused if it declares more than ``limit`` bytes."""
     try:
-        return archive.read(name)
+        info = archive.getinfo(name)
     except KeyError:
         raise ArchiveError(f"The archive lacks {name}, which {MANIFEST} names.") from None
+    if info.file_size > limit:
+        raise ArchiveError(
+            f"The archive's {name} is {megabytes(info.file_size)}; {what} can be at most "
+            f"{megabytes(limit)}."
+        )
+    return info
+
+
+def unpack(archive, name, limit, what, target):
+    """Write the archive's ``name`` to ``target`` and return it, rewound.
+
+    Refused past ``limit`` bytes: by the size its header declares, and then by what comes out,
+    reading at most ``limit + 1`` bytes whatever the header says.
+    """
+    info = sized(archive, name, limit, what)
+    size = 0
+    try:
+        with archive.open(info) as source:
+            while chunk := source.read(min(MB, limit + 1 - size)):
+                size += len(chunk)
+                if size > limit:
+                    raise ArchiveError(
+                        f"The archive's {name} holds more than its header says, and is refused."
+                    )
+                target.write(chunk)
     except DAMAGED as error:
         raise ArchiveError(f"The archive's {name} cannot be read ({error}).") from None
+    target.seek(0)
+    return target
 
 
 def not_json(constant):
@@ -384,8 +456,25 @@ class Importer:
         self.photos = {}
         self.videos = {}
 
-    def read(self, name):
-        return read(self.archive, name)
+    def limits(self):
+        return {"photo": settings.MAX_UPLOAD_BYTES, "video": settings.MAX_VIDEO_BYTES}
+
+    def check_sizes(self):
+        """Refuse a photo or video file larger than this site takes, before any file is read."""
+        for kind, limit in self.limits().items():
+            for entry in self.data.get(f"{kind}s", {}).values():
+                if entry.get("file"):
+                    sized(self.archive, entry["file"], limit, f"a {kind}")
+
+    @contextmanager
+    def unpacked(self, name, kind):
+        """The archive's file ``name`` (a ``kind``), as a temporary ``File``; None without name."""
+        if not name:
+            yield None
+            return
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as file:
+            unpack(self.archive, name, self.limits()[kind], f"a {kind}", file)
+            yield File(file, name=PurePosixPath(name).name)
 
     def described(self, kind, key):
         """The manifest's row for photo or video ``key``."""
@@ -401,10 +490,10 @@ class Importer:
         if key not in self.photos:
             entry = self.described("photo", key)
             photo = Photo(**load(entry, PHOTO_FIELDS))
-            if "file" in entry:  # without one, the photo is refused: its image is required
-                suffix = PurePosixPath(entry["file"]).suffix
-                photo.image = ContentFile(self.read(entry["file"]), name=f"photo{suffix}")
-            saved(photo, f"photo {key!r}")  # decoded and rendered as any upload is
+            with self.unpacked(entry.get("file"), "photo") as file:
+                if file:  # without one, the photo is refused: its image is required
+                    photo.image = file
+                saved(photo, f"photo {key!r}")  # decoded and rendered as any upload is
             words = {f: entry.get(f, "") for f in ("caption", "credit")}
             if any(getattr(photo, f) != v for f, v in words.items()):
                 # Ingesting fills a blank caption from the file; the archive's words stand.
@@ -431,11 +520,12 @@ class Importer:
                 **load(entry, VIDEO_FIELDS), duration=duration,
                 poster=self.photo(entry.get("poster")),
             )
-            if entry.get("file"):
-                # Attached, not stored: validation reads its bytes (a video is what they say, not
-                # what its name says) and sees that the video has a file; saving stores it.
-                video.file = ContentFile(self.read(entry["file"]), name="video")
-            saved(video, f"video {key!r}")
+            with self.unpacked(entry.get("file"), "video") as file:
+                if file:
+                    # Attached, not stored: validation reads its bytes (a video is what they say,
+                    # not what its name says) and sees that the video has a file; saving stores it.
+                    video.file = file
+                saved(video, f"video {key!r}")
             self.videos[key] = video
         return self.videos[key]
 
@@ -564,8 +654,10 @@ def import_livepage(file, *, replace=False):
     with archive:
         if MANIFEST not in archive.namelist():
             raise ArchiveError(f"This is not a live page archive (no {MANIFEST}).")
+        check_entries(archive)
+        manifest = unpack(archive, MANIFEST, MAX_MANIFEST_BYTES, "a manifest", io.BytesIO())
         try:
-            data = json.loads(read(archive, MANIFEST), parse_constant=not_json)
+            data = json.loads(manifest.getvalue(), parse_constant=not_json)
         except (ValueError, RecursionError) as error:
             raise ArchiveError(
                 f"This is not a live page archive ({MANIFEST} is not JSON: {error})."
@@ -579,5 +671,7 @@ def import_livepage(file, *, replace=False):
                 f"up to {FORMAT_VERSION}. Upgrade django-liveblogs here first."
             )
         check_shape(data, SHAPE)
+        importer = Importer(archive, data)
+        importer.check_sizes()
         with transaction.atomic():
-            return Importer(archive, data).run(replace=replace)
+            return importer.run(replace=replace)

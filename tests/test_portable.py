@@ -15,8 +15,9 @@ from django.core.management import CommandError, call_command
 from django.db import models
 from django.utils import timezone
 
+from liveblogs import portable
 from liveblogs.models import LivePage, Photo, ReaderSubmission, Reporter, Series, Update, Video
-from liveblogs.portable import ArchiveError, import_livepage
+from liveblogs.portable import ArchiveError, import_livepage, unpack
 
 from .factories import (
     make_callout,
@@ -406,3 +407,131 @@ def test_an_archive_row_sets_only_the_fields_it_may(recap, tmp_path):
         "The port is closed until Friday", "Shelters open at the arena",
     ]
     assert not page.key_points.filter(pk=987654).exists()
+
+
+# Archive bombs: sizes are judged from the zip's central directory before anything is read --------
+
+
+def repack(path, tmp_path, *, declared=(), extra=(), deflate=()):
+    """A copy of the archive at ``path``. ``declared`` maps entry names to the (unpacked, packed)
+    sizes its central directory claims for them; ``extra`` adds entries; ``deflate`` names
+    entries to compress."""
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    entries.update(extra)
+    copy = tmp_path / "repacked.zip"
+    with zipfile.ZipFile(copy, "w") as archive:
+        for name, content in entries.items():
+            method = zipfile.ZIP_DEFLATED if name in deflate else zipfile.ZIP_STORED
+            archive.writestr(name, content, compress_type=method)
+        for name, (size, packed) in dict(declared).items():
+            # Written into the central directory as the archive closes; no byte of it exists.
+            archive.getinfo(name).file_size = size
+            archive.getinfo(name).compress_size = packed
+    return copy
+
+
+def lead_photo_file(path):
+    with zipfile.ZipFile(path) as archive:
+        data = json.loads(archive.read("livepage.json"))
+    return data["photos"][data["page"]["lead_photo"]]["file"]
+
+
+GIB = 1024**3
+
+
+def test_a_photo_declared_at_2_gib_is_refused_before_it_is_read(recap, tmp_path):
+    path = export(tmp_path)
+    name = lead_photo_file(path)
+    forget_everything()
+    bomb = repack(path, tmp_path, declared={name: (2 * GIB, 2 * GIB)})
+    assert refusal("import_livepage", str(bomb)) == (
+        f"The archive's {name} is 2,048 MB; a photo can be at most 25 MB."
+    )
+    assert not LivePage.objects.exists() and not Photo.objects.exists()
+
+
+def test_a_manifest_declared_at_1_5_gib_is_refused_before_it_is_read(recap, tmp_path):
+    path = export(tmp_path)
+    forget_everything()
+    bomb = repack(path, tmp_path, declared={"livepage.json": (GIB * 3 // 2, GIB * 3 // 2)})
+    assert refusal("import_livepage", str(bomb)) == (
+        "The archive's livepage.json is 1,536 MB; a manifest can be at most 50 MB."
+    )
+
+
+def test_a_photo_larger_than_the_sites_limit_is_refused(recap, tmp_path, settings):
+    settings.LIVEBLOGS_MAX_UPLOAD_BYTES = 1024 * 1024
+    path = export(tmp_path)
+    name = lead_photo_file(path)
+    forget_everything()
+    big = repack(path, tmp_path, extra={name: bytes(2 * 1024 * 1024)})
+    assert refusal("import_livepage", str(big)) == (
+        f"The archive's {name} is 2 MB; a photo can be at most 1 MB."
+    )
+
+
+def test_a_file_that_unpacks_to_a_thousand_times_its_size_is_refused(recap, tmp_path):
+    path = export(tmp_path)
+    name = lead_photo_file(path)
+    forget_everything()
+    zeros = repack(path, tmp_path, extra={name: bytes(4 * 1024 * 1024)}, deflate={name})
+    message = refusal("import_livepage", str(zeros))
+    assert re.fullmatch(
+        rf"The archive's {name} would unpack to [\d,]+ times its packed size, as no photo, video "
+        r"or manifest does\.", message,
+    )
+    lying = repack(path, tmp_path, declared={name: (2 * GIB, 2000)})
+    assert refusal("import_livepage", str(lying)).startswith(
+        f"The archive's {name} would unpack to 1,073,742 times its packed size"
+    )
+    assert not Photo.objects.exists()
+
+
+def test_a_file_longer_than_its_header_says_is_refused(recap, tmp_path):
+    path = export(tmp_path)
+    name = lead_photo_file(path)
+    forget_everything()
+    short = repack(path, tmp_path, declared={name: (100, 100)})
+    assert refusal("import_livepage", str(short)) == (
+        f"The archive's {name} cannot be read (Bad CRC-32 for file '{name}')."
+    )
+
+
+def test_unpacking_stops_past_the_limit_whatever_the_header_says():
+    class Lying:
+        """An archive whose entry says 10 bytes and gives a megabyte: zipfile stops at the
+        declared size itself; the limit must hold for any reader."""
+
+        def getinfo(self, name):
+            info = zipfile.ZipInfo(name)
+            info.file_size = 10
+            return info
+
+        def open(self, info):
+            return io.BytesIO(bytes(1024 * 1024))
+
+    target = io.BytesIO()
+    with pytest.raises(ArchiveError) as refused:
+        unpack(Lying(), "media/photo.jpg", 100, "a photo", target)
+    assert str(refused.value) == (
+        "The archive's media/photo.jpg holds more than its header says, and is refused."
+    )
+    assert len(target.getvalue()) <= 100
+
+
+def test_an_archive_of_too_many_files_or_bytes_is_refused(recap, tmp_path, monkeypatch):
+    path = export(tmp_path)
+    forget_everything()
+    with zipfile.ZipFile(path) as archive:
+        count = len(archive.namelist())
+    monkeypatch.setattr(portable, "MAX_ENTRIES", count - 1)
+    assert refusal("import_livepage", str(path)) == (
+        f"This archive holds {count} files; a live page archive holds at most {count - 1}."
+    )
+    monkeypatch.setattr(portable, "MAX_ENTRIES", count + 1)
+    monkeypatch.setattr(portable, "MAX_TOTAL_BYTES", 1024 * 1024)
+    padded = repack(path, tmp_path, extra={"media/padding": bytes(3 * 1024 * 1024 // 2)})
+    assert refusal("import_livepage", str(padded)).startswith(
+        "This archive unpacks to 1.5 MB; a live page archive unpacks to at most 1 MB."
+    )
