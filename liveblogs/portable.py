@@ -17,6 +17,7 @@ admin saves it, so versions stay the page's own and only rise, and cached page s
 
 import io
 import json
+import logging
 import lzma
 import tempfile
 import zipfile
@@ -45,6 +46,8 @@ from .models import (
     UpdatePhoto,
     Video,
 )
+
+logger = logging.getLogger(__name__)
 
 FORMAT = "django-liveblogs.livepage"
 FORMAT_VERSION = 1
@@ -455,6 +458,7 @@ class Importer:
         self.data = data
         self.photos = {}
         self.videos = {}
+        self.stored = []  # every photo and video made, added before it is saved
 
     def limits(self):
         return {"photo": settings.MAX_UPLOAD_BYTES, "video": settings.MAX_VIDEO_BYTES}
@@ -493,6 +497,7 @@ class Importer:
             with self.unpacked(entry.get("file"), "photo") as file:
                 if file:  # without one, the photo is refused: its image is required
                     photo.image = file
+                self.stored.append(photo)
                 saved(photo, f"photo {key!r}")  # decoded and rendered as any upload is
             words = {f: entry.get(f, "") for f in ("caption", "credit")}
             if any(getattr(photo, f) != v for f, v in words.items()):
@@ -525,6 +530,7 @@ class Importer:
                     # Attached, not stored: validation reads its bytes (a video is what they say,
                     # not what its name says) and sees that the video has a file; saving stores it.
                     video.file = file
+                self.stored.append(video)
                 saved(video, f"video {key!r}")
             self.videos[key] = video
         return self.videos[key]
@@ -641,11 +647,32 @@ class Importer:
         return page
 
 
+@contextmanager
+def files_removed_on_failure(stored):
+    """If the block fails, delete the files of the photos and videos in ``stored``: a rollback
+    forgets their rows, not what storage holds. All or nothing, files too."""
+    try:
+        yield
+    except BaseException:
+        for instance in stored:
+            field_file = instance.image if isinstance(instance, Photo) else instance.file
+            if not (field_file and field_file._committed):  # never stored
+                continue
+            renditions = [r["name"] for r in getattr(instance, "renditions", [])]
+            for name in [field_file.name, *renditions]:
+                try:
+                    field_file.storage.delete(name)
+                except Exception:  # the import's own error is the one to report
+                    logger.exception("Could not delete %s after a failed import", name)
+        raise
+
+
 def import_livepage(file, *, replace=False):
     """Restore the live page archived in ``file`` (a path or a binary file); return it.
 
     Raises ``ArchiveError`` when the archive is not one, or the page's address is taken and
-    ``replace`` is false. All or nothing: a failure leaves the database as it was.
+    ``replace`` is false. All or nothing: a failure leaves the database and the files stored as
+    they were.
     """
     try:
         archive = zipfile.ZipFile(file)
@@ -673,5 +700,5 @@ def import_livepage(file, *, replace=False):
         check_shape(data, SHAPE)
         importer = Importer(archive, data)
         importer.check_sizes()
-        with transaction.atomic():
+        with files_removed_on_failure(importer.stored), transaction.atomic():
             return importer.run(replace=replace)

@@ -260,9 +260,27 @@ def test_an_archive_with_a_file_that_is_not_a_photo_is_refused(recap, tmp_path):
     assert not LivePage.objects.exists() and not Photo.objects.exists()
 
 
-def test_a_failed_import_leaves_nothing_behind(recap, tmp_path):
+def stored_files(settings):
+    return sorted(p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
+
+
+def test_a_refused_archive_leaves_no_file_behind(recap, tmp_path, settings):
+    def last_update_bogus(data):
+        data["updates"][-1]["status"] = "bogus"  # refused after every photo and video is stored
+
+    path = tamper(export(tmp_path), tmp_path, last_update_bogus)
+    forget_everything()
+    settings.MEDIA_ROOT = tmp_path / "other-installation-media"
+    assert re.fullmatch(r"The archive's update 'update-\d+' is refused: status: .*",
+                        refusal("import_livepage", str(path)))
+    assert stored_files(settings) == []
+    assert not Photo.objects.exists() and not Video.objects.exists()
+
+
+def test_a_failed_import_leaves_nothing_behind(recap, tmp_path, settings):
     path = export(tmp_path)
     forget_everything()
+    settings.MEDIA_ROOT = tmp_path / "other-installation-media"
     with zipfile.ZipFile(path) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
     broken = io.BytesIO()
@@ -273,6 +291,7 @@ def test_a_failed_import_leaves_nothing_behind(recap, tmp_path):
     with pytest.raises(ArchiveError, match="lacks"):
         import_livepage(io.BytesIO(broken.getvalue()))
     assert not LivePage.objects.exists() and not Update.objects.exists()
+    assert stored_files(settings) == []
 
 
 def tamper(path, tmp_path, change, files=None):
