@@ -11,8 +11,15 @@ reader submissions, which hold readers' personal data, only with ``submissions=T
 
 Import maps series and reporters by slug (an existing one is kept as it is), makes new photos and
 videos, and refuses a page slug that exists unless told to replace that page. The page continues
-from the version it had (or the replaced page's, if higher) and every row is saved the way the
-admin saves it, so versions stay the page's own and only rise, and cached page state is dropped.
+from the version it had (or the replaced page's, if higher) and every row is validated and saved
+the way the admin saves it, so versions stay the page's own and only rise, and cached page state
+is dropped.
+
+An archive comes from elsewhere, so nothing in it is trusted. Before anything is read, its sizes
+are checked in the zip's central directory (``check_entries``, ``Importer.check_sizes``); files
+are then unpacked in chunks, never past their limit (``unpack``). The manifest's shape is checked
+in one place (``check_shape``). A refusal is one sentence (``ArchiveError``), and all or nothing:
+the database rolls back, and the files stored so far are deleted (``files_removed_on_failure``).
 """
 
 import io
@@ -65,8 +72,6 @@ REPORTER_FIELDS = ["slug", "name", "role", "bio", "is_active"]
 KEY_POINT_FIELDS = ["text", "link", "position"]
 VIDEO_FIELDS = ["title", "description", "url"]
 PHOTO_FIELDS = ["caption", "credit", "alt_text"]
-# Longer would overflow a database's interval; no video runs for a year.
-MAX_VIDEO_DURATION = timedelta(days=365)
 
 
 class ArchiveError(Exception):
@@ -81,6 +86,11 @@ def saved(instance, row):
         instance.save()
     except ValidationError as error:
         raise ArchiveError(f"The archive's {row} is refused: {plain(error)}") from None
+    except OverflowError as error:
+        # What full_clean lets through but no database holds: a time in the year 9999 east of
+        # UTC is in the year 10000 once stored in UTC.
+        raise ArchiveError(f"The archive's {row} is refused: a value is out of range ({error}).") \
+            from None
     return instance
 
 
@@ -279,6 +289,8 @@ MAX_RATIO = 100
 RATIO_FLOOR = MB
 # Unpacked files larger than this go to a temporary file on disk rather than memory.
 SPOOL_BYTES = 8 * MB
+# Longer would overflow a database's interval; no video runs for a year.
+MAX_VIDEO_DURATION = timedelta(days=365)
 
 # What zipfile raises for an archive that is damaged, encrypted or packed in a way it cannot read.
 DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError,
@@ -366,7 +378,9 @@ def check_shape(value, shape, where=""):
 def expect(value, kinds, where):
     kinds = kinds if isinstance(kinds, tuple) else (kinds,)
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        names = " or ".join(TYPE_NAMES[kind] for kind in kinds)
+        names = " or ".join(
+            TYPE_NAMES[kind] for kind in kinds if not (kind is int and float in kinds)
+        )
         raise ArchiveError(f"{MANIFEST} is not as expected: {where} should be {names}.")
     if isinstance(value, str) and not storable(value):
         raise ArchiveError(

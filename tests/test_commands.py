@@ -116,8 +116,7 @@ def test_import_refuses_a_bad_manifest_in_a_sentence(db, tmp_path, content, mess
     (lambda d: d.update(photos={"photo-1": {"file": None}}),
      "livepage.json is not as expected: photos['photo-1'].file should be text."),
     (lambda d: d.update(videos={"video-1": {"title": "Clip", "duration": "long"}}),
-     "livepage.json is not as expected: videos['video-1'].duration should be a whole number or "
-     "a number."),
+     "livepage.json is not as expected: videos['video-1'].duration should be a number."),
     (lambda d: d["updates"][0].update(headline="Boarding\x00begins"),
      "livepage.json is not as expected: updates[0].headline holds a character no database "
      "stores."),
@@ -140,10 +139,13 @@ def test_import_refuses_a_bad_manifest_in_a_sentence(db, tmp_path, content, mess
      "video."),
     (lambda d: d["updates"][0].update(photos=["photo-1"]) or d.update(photos={"photo-1": {}}),
      "The archive's photo 'photo-1' is refused: image: This field cannot be blank."),
+    (lambda d: d["page"].update(coverage_start="9999-12-31T23:59:59-12:00"),
+     "The archive's page 'night-ferry' is refused: a value is out of range (date value out of "
+     "range)."),
 ], ids=["no-page", "no-slug", "title-number", "flag-text", "version-flag", "desk-text",
         "series-list", "updates-object", "photo-key-list", "video-key-object", "photo-file-null",
         "duration-text", "nul", "surrogate", "time-text", "time-impossible", "video-unknown",
-        "duration-huge", "photo-without-file"])
+        "duration-huge", "photo-without-file", "time-past-9999"])
 def test_import_refuses_a_manifest_of_another_shape(db, tmp_path, change, message):
     assert refusal("import_livepage", str(archive(tmp_path, spoiled(change)))) == message
     assert not LivePage.objects.exists() and not Photo.objects.exists()
