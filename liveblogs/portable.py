@@ -11,21 +11,35 @@ reader submissions, which hold readers' personal data, only with ``submissions=T
 
 Import maps series and reporters by slug (an existing one is kept as it is), makes new photos and
 videos, and refuses a page slug that exists unless told to replace that page. The page continues
-from the version it had (or the replaced page's, if higher) and every row is saved the way the
-admin saves it, so versions stay the page's own and only rise, and cached page state is dropped.
+from the version it had (or the replaced page's, if higher) and every row is validated and saved
+the way the admin saves it, so versions stay the page's own and only rise, and cached page state
+is dropped.
+
+An archive comes from elsewhere, so nothing in it is trusted. Before anything is read, its sizes
+are checked in the zip's central directory (``check_entries``, ``Importer.check_sizes``); files
+are then unpacked in chunks, never past their limit (``unpack``). The manifest's shape is checked
+in one place (``check_shape``). A refusal is one sentence (``ArchiveError``), and all or nothing:
+the database rolls back, and the files stored so far are deleted (``files_removed_on_failure``).
 """
 
+import io
 import json
+import logging
+import lzma
+import tempfile
 import zipfile
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
 
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.base import File
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from .conf import settings
 from .models import (
     Callout,
     KeyPoint,
@@ -39,6 +53,8 @@ from .models import (
     UpdatePhoto,
     Video,
 )
+
+logger = logging.getLogger(__name__)
 
 FORMAT = "django-liveblogs.livepage"
 FORMAT_VERSION = 1
@@ -55,24 +71,37 @@ SUBMISSION_FIELDS = ["body", "name", "email", "location", "phone", "consent_publ
 REPORTER_FIELDS = ["slug", "name", "role", "bio", "is_active"]
 KEY_POINT_FIELDS = ["text", "link", "position"]
 VIDEO_FIELDS = ["title", "description", "url"]
-# A video file keeps one of these suffixes; anything else (``video.html``) would be served from
-# the media folder as what it says it is.
-VIDEO_SUFFIXES = {".mp4", ".webm", ".m4v", ".mov", ".ogv"}
-DATETIME_FIELDS = {"coverage_start", "coverage_end", "changed_at", "published_at",
-                   "corrected_at", "revised_at", "deadline", "created_at"}
+PHOTO_FIELDS = ["caption", "credit", "alt_text"]
 
 
 class ArchiveError(Exception):
-    """The archive cannot be imported; the message says why."""
+    """The archive cannot be written or imported; the message says why."""
 
 
-def checked(instance, row):
-    """``instance``, validated as a form would; ``row`` names it in the refusal."""
+def saved(instance, row):
+    """``instance``, validated as the admin validates it, then saved; ``row`` names it in the
+    refusal. Saving checks too (a photo is decoded as it is stored)."""
     try:
         instance.full_clean()
+        instance.save()
     except ValidationError as error:
-        raise ArchiveError(f"The archive's {row} is refused: {error}") from None
+        raise ArchiveError(f"The archive's {row} is refused: {plain(error)}") from None
+    except OverflowError as error:
+        # What full_clean lets through but no database holds: a time in the year 9999 east of
+        # UTC is in the year 10000 once stored in UTC.
+        raise ArchiveError(f"The archive's {row} is refused: a value is out of range ({error}).") \
+            from None
     return instance
+
+
+def plain(error):
+    """A ``ValidationError``'s messages as sentences, each naming the field it is about."""
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    return " ".join(
+        " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
+        for field, messages in error.message_dict.items()
+    )
 
 
 def dump(instance, fields):
@@ -84,15 +113,8 @@ def dump(instance, fields):
 
 
 def load(data, fields):
-    values = {}
-    for name in fields:
-        if name not in data:
-            continue
-        value = data[name]
-        if name in DATETIME_FIELDS and value is not None:
-            value = parse_datetime(value)
-        values[name] = value
-    return values
+    # Times stay ISO 8601 text: full_clean reads them, and refuses one that is not a time.
+    return {name: data[name] for name in fields if name in data}
 
 
 # Export -------------------------------------------------------------------------------------------
@@ -229,8 +251,15 @@ class Exporter:
 
 
 def copy_file(archive, field_file, name):
+    try:
+        source = field_file.open("rb")
+    except OSError as error:
+        raise ArchiveError(
+            f"The stored file {field_file.name} cannot be read ({error.strerror or error}); "
+            f"restore it, or remove it from the page, and export again."
+        ) from None
     # Photos and videos are compressed already: stored as they are.
-    with field_file.open("rb") as source, archive.open(
+    with source, archive.open(
         zipfile.ZipInfo(name, date_time=timezone.now().timetuple()[:6]), "w"
     ) as target:
         while chunk := source.read(1 << 20):
@@ -248,6 +277,194 @@ def export_livepage(page, file, *, drafts=False, submissions=False):
 
 # Import -------------------------------------------------------------------------------------------
 
+MB = 1024 * 1024
+# An archive's sizes are checked in its central directory before anything in it is read (a zip
+# of 2 MB can hold 2 GB of zeros). A large recap's manifest is a few MB.
+MAX_MANIFEST_BYTES = 50 * MB
+MAX_ENTRIES = 10_000
+MAX_TOTAL_BYTES = 20 * 1024 * MB
+# Photos and videos are compressed already, and JSON shrinks perhaps tenfold: a file that grows a
+# hundredfold is a bomb. One of a megabyte or less does no harm whatever it unpacks from.
+MAX_RATIO = 100
+RATIO_FLOOR = MB
+# Unpacked files larger than this go to a temporary file on disk rather than memory.
+SPOOL_BYTES = 8 * MB
+# Longer would overflow a database's interval; no video runs for a year.
+MAX_VIDEO_DURATION = timedelta(days=365)
+
+# What zipfile raises for an archive that is damaged, encrypted or packed in a way it cannot read.
+DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError,
+           RuntimeError, NotImplementedError)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """An object of rows named by their keys (the manifest's ``photos`` and ``videos``)."""
+
+    row: dict
+
+
+def field_types(model, names):
+    """The JSON type of each of ``model``'s fields ``names`` (times are ISO 8601 text)."""
+    types = {}
+    for name in names:
+        field = model._meta.get_field(name)
+        if isinstance(field, models.BooleanField):
+            kind = bool
+        elif isinstance(field, models.IntegerField):
+            kind = int
+        else:
+            kind = str
+        types[name] = (kind, None) if field.null else kind
+    return types
+
+
+KEY = (str, None)  # the key of another row of the manifest, or none
+# The manifest as the importer reads it: checked before anything is imported, so that a value of
+# another type is refused in a sentence naming it rather than failing somewhere in the import.
+SHAPE = {
+    "page": {**field_types(LivePage, PAGE_FIELDS), "series": KEY, "lead_photo": KEY,
+             "lead_video": KEY, "desk": [str]},
+    "series": (field_types(Series, ["slug", "name", "description"]), None),
+    "key_points": [field_types(KeyPoint, KEY_POINT_FIELDS)],
+    "callouts": [{"key": str, **field_types(Callout, CALLOUT_FIELDS)}],
+    "updates": [{"key": str, **field_types(Update, UPDATE_FIELDS), "authors": [str],
+                 "photos": [str], "video": KEY, "callout": KEY}],
+    "submissions": [{**field_types(ReaderSubmission, SUBMISSION_FIELDS), "callout": KEY,
+                     "photo": KEY, "answered_by": KEY}],
+    "reporters": [{**field_types(Reporter, REPORTER_FIELDS), "headshot": KEY}],
+    "videos": Rows({**field_types(Video, VIDEO_FIELDS), "duration": (int, float, None),
+                    "poster": KEY, "file": (str, None)}),
+    "photos": Rows({"file": str, **field_types(Photo, PHOTO_FIELDS)}),
+}
+# Names read without a default; any other may be left out.
+REQUIRED = {"page", "slug", "key"}
+TYPE_NAMES = {str: "text", bool: "true or false", int: "a whole number", float: "a number",
+              list: "a list", dict: "an object"}
+
+
+def check_shape(value, shape, where=""):
+    """Refuse ``value`` unless it has ``shape``, naming the first value that differs.
+
+    A shape is a type, or a tuple of types (``None`` allows null too); ``[shape]`` is a list of
+    them; ``{name: shape}`` an object whose names are optional but for ``REQUIRED``;
+    ``Rows(shape)`` an object of rows named by their keys.
+    """
+    if isinstance(shape, tuple) and None in shape:
+        if value is None:
+            return
+        shape = tuple(kind for kind in shape if kind is not None)
+        shape = shape[0] if len(shape) == 1 else shape
+    if isinstance(shape, list):
+        expect(value, list, where)
+        for number, item in enumerate(value):
+            check_shape(item, shape[0], f"{where}[{number}]")
+    elif isinstance(shape, Rows):
+        expect(value, dict, where)
+        for key, row in value.items():
+            check_shape(row, shape.row, f"{where}[{key!r}]")
+    elif isinstance(shape, dict):
+        expect(value, dict, where)
+        for name, kind in shape.items():
+            inner = f"{where}.{name}" if where else name
+            if name in value:
+                check_shape(value[name], kind, inner)
+            elif name in REQUIRED:
+                raise ArchiveError(f"{MANIFEST} is not as expected: it lacks {inner}.")
+    else:
+        expect(value, shape, where)
+
+
+def expect(value, kinds, where):
+    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        names = " or ".join(
+            TYPE_NAMES[kind] for kind in kinds if not (kind is int and float in kinds)
+        )
+        raise ArchiveError(f"{MANIFEST} is not as expected: {where} should be {names}.")
+    if isinstance(value, str) and not storable(value):
+        raise ArchiveError(
+            f"{MANIFEST} is not as expected: {where} holds a character no database stores."
+        )
+
+
+def storable(text):
+    # PostgreSQL refuses NUL in text, and no database takes half a surrogate pair (JSON's
+    # "\ud800"): refused here rather than by the database halfway through the import.
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def megabytes(size):
+    return f"{size / MB:,.1f}".removesuffix(".0") + " MB"
+
+
+def check_entries(archive):
+    """Refuse an archive that would unpack to too much, judged by its central directory alone."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise ArchiveError(
+            f"This archive holds {len(entries):,} files; a live page archive holds at most "
+            f"{MAX_ENTRIES:,}."
+        )
+    total = sum(entry.file_size for entry in entries)
+    if total > MAX_TOTAL_BYTES:
+        raise ArchiveError(
+            f"This archive unpacks to {megabytes(total)}; a live page archive unpacks to at most "
+            f"{megabytes(MAX_TOTAL_BYTES)}."
+        )
+    for entry in entries:
+        if entry.file_size > max(RATIO_FLOOR, MAX_RATIO * entry.compress_size):
+            raise ArchiveError(
+                f"The archive's {entry.filename} would unpack to "
+                f"{entry.file_size / max(entry.compress_size, 1):,.0f} times its packed size, "
+                f"as no photo, video or manifest does."
+            )
+
+
+def sized(archive, name, limit, what):
+    """The archive's entry ``name``, refused if it declares more than ``limit`` bytes."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise ArchiveError(f"The archive lacks {name}, which {MANIFEST} names.") from None
+    if info.file_size > limit:
+        raise ArchiveError(
+            f"The archive's {name} is {megabytes(info.file_size)}; {what} can be at most "
+            f"{megabytes(limit)}."
+        )
+    return info
+
+
+def unpack(archive, name, limit, what, target):
+    """Write the archive's ``name`` to ``target`` and return it, rewound.
+
+    Refused past ``limit`` bytes: by the size its header declares, and then by what comes out,
+    reading at most ``limit + 1`` bytes whatever the header says.
+    """
+    info = sized(archive, name, limit, what)
+    size = 0
+    try:
+        with archive.open(info) as source:
+            while chunk := source.read(min(MB, limit + 1 - size)):
+                size += len(chunk)
+                if size > limit:
+                    raise ArchiveError(
+                        f"The archive's {name} holds more than its header says, and is refused."
+                    )
+                target.write(chunk)
+    except DAMAGED as error:
+        raise ArchiveError(f"The archive's {name} cannot be read ({error}).") from None
+    target.seek(0)
+    return target
+
+
+def not_json(constant):
+    raise ValueError(f"{constant} is not a JSON number")
+
 
 class Importer:
     def __init__(self, archive, data):
@@ -255,30 +472,47 @@ class Importer:
         self.data = data
         self.photos = {}
         self.videos = {}
+        self.stored = []  # every photo and video made, added before it is saved
 
-    def read(self, name):
+    def limits(self):
+        return {"photo": settings.MAX_UPLOAD_BYTES, "video": settings.MAX_VIDEO_BYTES}
+
+    def check_sizes(self):
+        """Refuse a photo or video file larger than this site takes, before any file is read."""
+        for kind, limit in self.limits().items():
+            for entry in self.data.get(f"{kind}s", {}).values():
+                if entry.get("file"):
+                    sized(self.archive, entry["file"], limit, f"a {kind}")
+
+    @contextmanager
+    def unpacked(self, name, kind):
+        """The archive's file ``name`` (a ``kind``), as a temporary ``File``; None without name."""
+        if not name:
+            yield None
+            return
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as file:
+            unpack(self.archive, name, self.limits()[kind], f"a {kind}", file)
+            yield File(file, name=PurePosixPath(name).name)
+
+    def described(self, kind, key):
+        """The manifest's row for photo or video ``key``."""
         try:
-            return self.archive.read(name)
+            return self.data[f"{kind}s"][key]
         except KeyError:
-            raise ArchiveError(f"The archive lacks {name}, which {MANIFEST} names.") from None
+            raise ArchiveError(f"{MANIFEST} names {kind} {key!r} but does not describe it.") \
+                from None
 
     def photo(self, key):
         if key is None:
             return None
         if key not in self.photos:
-            try:
-                entry = self.data["photos"][key]
-            except KeyError:
-                raise ArchiveError(f"{MANIFEST} names photo {key!r} but does not describe it.") \
-                    from None
-            suffix = PurePosixPath(entry["file"]).suffix
-            photo = Photo(
-                image=ContentFile(self.read(entry["file"]), name=f"photo{suffix}"),
-                caption=entry.get("caption", ""),
-                credit=entry.get("credit", ""),
-                alt_text=entry.get("alt_text", ""),
-            )
-            photo.save()  # checked and rendered as any upload is
+            entry = self.described("photo", key)
+            photo = Photo(**load(entry, PHOTO_FIELDS))
+            with self.unpacked(entry.get("file"), "photo") as file:
+                if file:  # without one, the photo is refused: its image is required
+                    photo.image = file
+                self.stored.append(photo)
+                saved(photo, f"photo {key!r}")  # decoded and rendered as any upload is
             words = {f: entry.get(f, "") for f in ("caption", "credit")}
             if any(getattr(photo, f) != v for f, v in words.items()):
                 # Ingesting fills a blank caption from the file; the archive's words stand.
@@ -292,32 +526,38 @@ class Importer:
         if key is None:
             return None
         if key not in self.videos:
-            entry = self.data["videos"][key]
-            values = load(entry, VIDEO_FIELDS)
-            values["url"] = values.get("url") or ""
+            entry = self.described("video", key)
+            duration = entry.get("duration")
+            if duration is not None:
+                if not 0 <= duration <= MAX_VIDEO_DURATION.total_seconds():
+                    raise ArchiveError(
+                        f"The archive's video {key!r} is refused: duration: {duration} seconds "
+                        f"is not the length of a video."
+                    )
+                duration = timedelta(seconds=duration)
             video = Video(
-                **values,
-                duration=(
-                    timedelta(seconds=entry["duration"])
-                    if entry.get("duration") is not None else None
-                ),
+                **load(entry, VIDEO_FIELDS), duration=duration,
                 poster=self.photo(entry.get("poster")),
             )
-            if entry.get("file"):
-                suffix = PurePosixPath(entry["file"]).suffix.lower()
-                if suffix not in VIDEO_SUFFIXES:
-                    raise ArchiveError(
-                        f"The archive's video {key!r} is refused: a {suffix or 'suffix-less'} "
-                        f"file is not a video ({', '.join(sorted(VIDEO_SUFFIXES))})."
-                    )
-                checked(video, f"video {key!r}")  # before its file is written
-                video.file.save(f"video{suffix}", ContentFile(self.read(entry["file"])), save=False)
-            checked(video, f"video {key!r}")
-            video.save()
+            with self.unpacked(entry.get("file"), "video") as file:
+                if file:
+                    # Attached, not stored: validation reads its bytes (a video is what they say,
+                    # not what its name says) and sees that the video has a file; saving stores it.
+                    video.file = file
+                self.stored.append(video)
+                saved(video, f"video {key!r}")
             self.videos[key] = video
         return self.videos[key]
 
+    def reporter(self, slug):
+        try:
+            return self.by_slug[slug]
+        except KeyError:
+            raise ArchiveError(f"{MANIFEST} names reporter {slug!r} but does not describe it.") \
+                from None
+
     def reporters(self):
+        """Every reporter the archive describes, by slug: this site's where it has the slug."""
         by_slug = {}
         for entry in self.data.get("reporters", []):
             reporter = Reporter.objects.filter(slug=entry["slug"]).first()
@@ -325,8 +565,7 @@ class Importer:
                 reporter = Reporter(
                     **load(entry, REPORTER_FIELDS), headshot=self.photo(entry.get("headshot"))
                 )
-                checked(reporter, f"reporter {entry['slug']!r}")
-                reporter.save()
+                saved(reporter, f"reporter {entry['slug']!r}")
             by_slug[reporter.slug] = reporter
         return by_slug
 
@@ -334,10 +573,13 @@ class Importer:
         entry = self.data.get("series")
         if not entry:
             return None
-        series, _created = Series.objects.get_or_create(
-            slug=entry["slug"],
-            defaults={"name": entry["name"], "description": entry.get("description", "")},
-        )
+        series = Series.objects.filter(slug=entry["slug"]).first()
+        if series is None:
+            series = saved(
+                Series(slug=entry["slug"], name=entry.get("name", ""),
+                       description=entry.get("description", "")),
+                f"series {entry['slug']!r}",
+            )
         return series
 
     def run(self, *, replace=False):
@@ -352,7 +594,7 @@ class Importer:
         if existing:
             existing.delete()
 
-        reporters = self.reporters()
+        self.by_slug = self.reporters()
         page = LivePage(
             **load(page_data, [f for f in PAGE_FIELDS if f != "version"]),
             series=self.series(),
@@ -361,42 +603,52 @@ class Importer:
             version=start_version,
             key_points_version=start_version,
         )
-        page.full_clean(exclude=["series", "lead_photo", "lead_video", "desk"])
-        page.save()
-        page.desk.set([reporters[s] for s in page_data.get("desk", [])])
+        saved(page, f"page {slug!r}")
+        changed_at = page.changed_at  # the archive's, read by full_clean
+        page.desk.set([self.reporter(s) for s in page_data.get("desk", [])])
 
         for number, point in enumerate(self.data.get("key_points", []), start=1):
-            checked(
-                KeyPoint(live_page=page, **load(point, KEY_POINT_FIELDS)), f"key point {number}"
-            ).save()
+            saved(KeyPoint(live_page=page, **load(point, KEY_POINT_FIELDS)), f"key point {number}")
         callouts = {}
         for entry in self.data.get("callouts", []):
-            callout = Callout(live_page=page, **load(entry, CALLOUT_FIELDS))
-            callouts[entry["key"]] = checked(callout, f"callout {entry['key']!r}")
-            callout.save()
+            callouts[entry["key"]] = saved(
+                Callout(live_page=page, **load(entry, CALLOUT_FIELDS)), f"callout {entry['key']!r}"
+            )
         updates = {}
         for entry in self.data.get("updates", []):
             values = load(entry, UPDATE_FIELDS)
             values.pop("page_version", None)  # the page's own, given as it is saved
-            update = Update(
-                live_page=page, video=self.video(entry.get("video")),
-                callout=callouts.get(entry.get("callout")), **values,
+            row = f"update {entry['key']!r}"
+            update = saved(
+                Update(
+                    live_page=page, video=self.video(entry.get("video")),
+                    callout=callouts.get(entry.get("callout")), **values,
+                ),
+                row,
             )
-            update.save()
             for position, slug_ in enumerate(entry.get("authors", [])):
-                UpdateAuthor.objects.create(
-                    update=update, reporter=reporters[slug_], position=position
+                saved(
+                    UpdateAuthor(update=update, reporter=self.reporter(slug_),
+                                 position=position),
+                    f"byline {position + 1} of {row}",
                 )
             for position, key in enumerate(entry.get("photos", [])):
-                UpdatePhoto.objects.create(update=update, photo=self.photo(key), position=position)
+                saved(
+                    UpdatePhoto(update=update, photo=self.photo(key), position=position),
+                    f"photo {position + 1} of {row}",
+                )
             updates[entry["key"]] = update
-        for entry in self.data.get("submissions", []):
-            ReaderSubmission.objects.create(
-                live_page=page,
-                callout=callouts.get(entry.get("callout")),
-                photo=self.photo(entry.get("photo")),
-                answered_by=updates.get(entry.get("answered_by")),
-                **{k: v for k, v in load(entry, SUBMISSION_FIELDS).items() if k != "created_at"},
+        for number, entry in enumerate(self.data.get("submissions", []), start=1):
+            saved(
+                ReaderSubmission(
+                    live_page=page,
+                    callout=callouts.get(entry.get("callout")),
+                    photo=self.photo(entry.get("photo")),
+                    answered_by=updates.get(entry.get("answered_by")),
+                    **{k: v for k, v in load(entry, SUBMISSION_FIELDS).items()
+                       if k != "created_at"},
+                ),
+                f"reader submission {number}",
             )
         # One change more, recorded when the import commits: it drops the cached page state
         # (bump_version) and readers' caches see a version above any they held.
@@ -404,38 +656,63 @@ class Importer:
         if not existing and page_data.get("changed_at"):
             # Readers see when the page last changed, not when it was copied here. (A replaced
             # page keeps "now": its readers may have seen a later change.)
-            changed_at = parse_datetime(page_data["changed_at"])
             models.QuerySet.update(LivePage.objects.filter(pk=page.pk), changed_at=changed_at)
         page.refresh_from_db()
         return page
+
+
+@contextmanager
+def files_removed_on_failure(stored):
+    """If the block fails, delete the files of the photos and videos in ``stored``: a rollback
+    forgets their rows, not what storage holds. All or nothing, files too."""
+    try:
+        yield
+    except BaseException:
+        for instance in stored:
+            field_file = instance.image if isinstance(instance, Photo) else instance.file
+            if not (field_file and field_file._committed):  # never stored
+                continue
+            renditions = [r["name"] for r in getattr(instance, "renditions", [])]
+            for name in [field_file.name, *renditions]:
+                try:
+                    field_file.storage.delete(name)
+                except Exception:  # the import's own error is the one to report
+                    logger.exception("Could not delete %s after a failed import", name)
+        raise
 
 
 def import_livepage(file, *, replace=False):
     """Restore the live page archived in ``file`` (a path or a binary file); return it.
 
     Raises ``ArchiveError`` when the archive is not one, or the page's address is taken and
-    ``replace`` is false. All or nothing: a failure leaves the database as it was.
+    ``replace`` is false. All or nothing: a failure leaves the database and the files stored as
+    they were.
     """
     try:
         archive = zipfile.ZipFile(file)
-    except zipfile.BadZipFile:
+    except DAMAGED:
         raise ArchiveError("This is not a live page archive (not a zip file).") from None
     with archive:
+        if MANIFEST not in archive.namelist():
+            raise ArchiveError(f"This is not a live page archive (no {MANIFEST}).")
+        check_entries(archive)
+        manifest = unpack(archive, MANIFEST, MAX_MANIFEST_BYTES, "a manifest", io.BytesIO())
         try:
-            data = json.loads(archive.read(MANIFEST))
-        except KeyError:
-            raise ArchiveError(f"This is not a live page archive (no {MANIFEST}).") from None
-        if data.get("format") != FORMAT:
+            data = json.loads(manifest.getvalue(), parse_constant=not_json)
+        except (ValueError, RecursionError) as error:
+            raise ArchiveError(
+                f"This is not a live page archive ({MANIFEST} is not JSON: {error})."
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ArchiveError(f"This is not a live page archive ({MANIFEST} says otherwise).")
+        check_shape(data, {"format_version": int})  # before the rest: a later format may differ
         if data.get("format_version", 0) > FORMAT_VERSION:
             raise ArchiveError(
                 f"This archive is format {data['format_version']}; this installation reads "
                 f"up to {FORMAT_VERSION}. Upgrade django-liveblogs here first."
             )
-        try:
-            with transaction.atomic():
-                return Importer(archive, data).run(replace=replace)
-        except ValidationError as error:  # a photo that is not one, a time zone that is not one
-            raise ArchiveError(f"The archive holds something this site refuses: {error}") from None
-        except (KeyError, TypeError, ValueError) as error:
-            raise ArchiveError(f"{MANIFEST} is not as expected ({error!r}).") from None
+        check_shape(data, SHAPE)
+        importer = Importer(archive, data)
+        importer.check_sizes()
+        with files_removed_on_failure(importer.stored), transaction.atomic():
+            return importer.run(replace=replace)

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import models
 from django.utils import timezone
 
+from liveblogs import portable
 from liveblogs.models import LivePage, Photo, ReaderSubmission, Reporter, Series, Update, Video
-from liveblogs.portable import ArchiveError, import_livepage
+from liveblogs.portable import ArchiveError, import_livepage, unpack
 
 from .factories import (
     make_callout,
@@ -27,6 +29,8 @@ from .factories import (
     make_submission,
     make_update,
     make_video,
+    mp4_bytes,
+    webm_bytes,
 )
 
 SLUG = "harbour-storm"
@@ -64,6 +68,13 @@ def recap(db):
                 published_at=start + timedelta(hours=3),
                 correction_note="The arena, not the school.",
                 corrected_at=start + timedelta(hours=4), callout=callout)
+    harbour_cam = make_video(
+        title="Harbour cam at dusk", url="", duration=timedelta(seconds=4),
+        file=ContentFile(mp4_bytes(), name="harbour-cam.mp4"),
+        poster=make_photo(caption="", credit="Courier", alt_text="Cranes against a red sky"),
+    )
+    make_update(live_page=page, headline="The harbour at dusk", authors=[mara], video=harbour_cam,
+                published_at=start + timedelta(hours=5))
     make_update(live_page=page, headline="Wrong figures", status=Update.Status.WITHDRAWN,
                 published_at=start + timedelta(hours=2, minutes=30))
     make_update(live_page=page, headline="Unfinished draft", status=Update.Status.DRAFT)
@@ -133,6 +144,7 @@ def test_round_trip_shows_readers_the_same_recap(client, recap, tmp_path, settin
     assert visible_text(after_html) == visible_text(before_html)
     for text in ["Mara Quill", "Senior writer", "Tom Reyes", "Waves over the sea wall",
                  "Boats pulled up the ramp", "Sea wall footage", "Duration 1:52",
+                 "Harbour cam at dusk", "Duration 0:04", "Did the storm reach your street?",
                  "Correction", "The port is closed until Friday", "Storm season"]:
         assert text in visible_text(after_html), text
     assert after_permalinks == before_permalinks
@@ -154,6 +166,12 @@ def test_round_trip_shows_readers_the_same_recap(client, recap, tmp_path, settin
     assert Path(settings.MEDIA_ROOT, Photo.objects.get(caption="Boats pulled up the ramp")
                 .image.name).exists()
     assert Reporter.objects.get(slug="mara-quill").headshot.alt_text == "Mara Quill"
+    # The uploaded video is the same film, played from this installation's media.
+    video = Video.objects.get(title="Harbour cam at dusk")
+    assert video.file.url in after_html and video.file.name.endswith(".mp4")
+    with video.file.open("rb") as file:
+        assert file.read() == mp4_bytes()
+    assert video.poster.alt_text == "Cranes against a red sky"
 
     # Versions: the page's own, above the one it had, with its updates at or below it.
     assert page.version > old_version
@@ -236,14 +254,33 @@ def test_an_archive_with_a_file_that_is_not_a_photo_is_refused(recap, tmp_path):
     with zipfile.ZipFile(tampered, "w") as archive:
         for name, content in entries.items():
             archive.writestr(name, b"<?php echo 1; ?>" if name.startswith("media/") else content)
-    with pytest.raises(ArchiveError, match="refuses"):
+    with pytest.raises(ArchiveError, match=r"The archive's photo 'photo-\d+' is refused: This file "
+                       "is text, not a photo."):
         import_livepage(io.BytesIO(tampered.getvalue()))
     assert not LivePage.objects.exists() and not Photo.objects.exists()
 
 
-def test_a_failed_import_leaves_nothing_behind(recap, tmp_path):
+def stored_files(settings):
+    return sorted(p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
+
+
+def test_a_refused_archive_leaves_no_file_behind(recap, tmp_path, settings):
+    def last_update_bogus(data):
+        data["updates"][-1]["status"] = "bogus"  # refused after every photo and video is stored
+
+    path = tamper(export(tmp_path), tmp_path, last_update_bogus)
+    forget_everything()
+    settings.MEDIA_ROOT = tmp_path / "other-installation-media"
+    assert re.fullmatch(r"The archive's update 'update-\d+' is refused: status: .*",
+                        refusal("import_livepage", str(path)))
+    assert stored_files(settings) == []
+    assert not Photo.objects.exists() and not Video.objects.exists()
+
+
+def test_a_failed_import_leaves_nothing_behind(recap, tmp_path, settings):
     path = export(tmp_path)
     forget_everything()
+    settings.MEDIA_ROOT = tmp_path / "other-installation-media"
     with zipfile.ZipFile(path) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
     broken = io.BytesIO()
@@ -254,6 +291,7 @@ def test_a_failed_import_leaves_nothing_behind(recap, tmp_path):
     with pytest.raises(ArchiveError, match="lacks"):
         import_livepage(io.BytesIO(broken.getvalue()))
     assert not LivePage.objects.exists() and not Update.objects.exists()
+    assert stored_files(settings) == []
 
 
 def tamper(path, tmp_path, change, files=None):
@@ -275,30 +313,105 @@ def first_video(data):
     return next(iter(data["videos"].values()))
 
 
-@pytest.mark.parametrize(("change", "row"), [
-    (lambda data: data["key_points"][0].update(link="javascript:alert(1)"), "key point 1"),
-    (lambda data: first_video(data).update(url="javascript:alert(1)"), "video"),
-    (lambda data: data["callouts"][0].update(prompt="x" * 201), "callout"),
-    (lambda data: data["reporters"][0].update(name=""), "reporter"),
-], ids=["key-point-link", "video-url", "callout-prompt", "reporter-name"])
-def test_an_archive_row_this_site_refuses_stops_the_import(recap, tmp_path, change, row):
+def refusal(*args):
+    """The one sentence a command refuses with; it exits with status 1 (CommandError's)."""
+    with pytest.raises(CommandError) as refused:
+        call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
+    assert refused.value.returncode == 1
+    return str(refused.value)
+
+
+def first_update(data):
+    return next(u for u in data["updates"] if u["headline"] == "Port closes")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda data: data["key_points"][0].update(link="javascript:alert(1)"),
+     "The archive's key point 1 is refused: link: Enter a valid URL."),
+    (lambda data: first_video(data).update(url="javascript:alert(1)"),
+     r"The archive's video 'video-\d+' is refused: url: Enter a valid URL."),
+    (lambda data: data["callouts"][0].update(prompt="x" * 201),
+     r"The archive's callout 'callout-\d+' is refused: prompt: Ensure this value has at most 200 "
+     r"characters \(it has 201\)."),
+    (lambda data: data["reporters"][0].update(name=""),
+     "The archive's reporter 'mara-quill' is refused: name: This field cannot be blank."),
+    (lambda data: data["reporters"][0].update(slug="mara quill/../x"),
+     "The archive's reporter 'mara quill/../x' is refused: slug: Enter a valid “slug”"),
+    (lambda data: data["series"].update(slug="bad slug/../x"),
+     "The archive's series 'bad slug/../x' is refused: slug: Enter a valid “slug”"),
+    (lambda data: data["page"].update(slug="bad slug/../x"),
+     "The archive's page 'bad slug/../x' is refused: slug: Enter a valid “slug”"),
+    (lambda data: data["page"].update(status="bogus"),
+     "The archive's page 'harbour-storm' is refused: status: Value 'bogus' is not a valid choice."),
+    (lambda data: first_update(data).update(status="bogus"),
+     r"The archive's update 'update-\d+' is refused: status: Value 'bogus' is not a valid choice."),
+    (lambda data: first_update(data).update(published_at=None),
+     r"The archive's update 'update-\d+' is refused: A published update needs a published time."),
+    (lambda data: [u.update(pinned=True) for u in data["updates"]],
+     r"The archive's update 'update-\d+' is refused: Only one update can be pinned"),
+    (lambda data: first_update(data).update(authors=["mara-quill", "mara-quill"]),
+     r"The archive's byline 2 of update 'update-\d+' is refused: Author with this Update and "
+     "Reporter already exists."),
+    (lambda data: first_update(data).update(authors=["nobody"]),
+     "livepage.json names reporter 'nobody' but does not describe it."),
+    (lambda data: data["page"].update(desk=["nobody"]),
+     "livepage.json names reporter 'nobody' but does not describe it."),
+    (lambda data: next(iter(data["photos"].values())).update(credit="x" * 201),
+     r"The archive's photo 'photo-\d+' is refused: credit: Ensure this value has at most 200 "),
+], ids=["key-point-link", "video-url", "callout-prompt", "reporter-name", "reporter-slug",
+        "series-slug", "page-slug", "page-status", "update-status", "published-without-time",
+        "two-pinned", "byline-twice", "byline-unknown", "desk-unknown", "photo-credit"])
+def test_an_archive_row_this_site_refuses_stops_the_import(client, recap, tmp_path, change,
+                                                          message):
     path = tamper(export(tmp_path), tmp_path, change)
     forget_everything()
-    with pytest.raises(CommandError, match=f"archive's {row}.* is refused"):
-        call_command("import_livepage", str(path), stdout=io.StringIO())
+    assert re.match(message, refusal("import_livepage", str(path)))
     assert not LivePage.objects.exists() and not Update.objects.exists()
+    assert not Series.objects.exists() and not Reporter.objects.exists()
+    assert client.get("/sitemap.xml").status_code == 200
 
 
-def test_an_archived_video_file_must_be_a_video(recap, tmp_path):
+def test_an_archived_reader_submission_is_validated(recap, tmp_path):
+    def bad_email(data):
+        data["submissions"][0]["email"] = "not an address"
+
+    path = tamper(export(tmp_path, "--include-submissions"), tmp_path, bad_email)
+    forget_everything()
+    assert refusal("import_livepage", str(path)) == (
+        "The archive's reader submission 1 is refused: email: Enter a valid email address."
+    )
+    assert not ReaderSubmission.objects.exists()
+
+
+def uploaded_video(data):
+    return next(v for v in data["videos"].values() if v["file"])
+
+
+@pytest.mark.parametrize("name", ["media/clip.html", "media/clip.mp4"])
+def test_an_archived_video_file_must_be_a_video(recap, tmp_path, name):
     def html_video(data):
-        first_video(data)["file"] = "media/videos/clip.html"
+        uploaded_video(data)["file"] = name
 
     path = tamper(export(tmp_path), tmp_path, html_video,
-                  files={"media/videos/clip.html": b"<script>alert(1)</script>"})
+                  files={name: b"<script>alert(1)</script>"})
     forget_everything()
-    with pytest.raises(CommandError, match=r"video .* is refused: a \.html file is not a video"):
-        call_command("import_livepage", str(path), stdout=io.StringIO())
+    assert re.fullmatch(
+        r"The archive's video 'video-\d+' is refused: file: This file is not a video we can play\. "
+        r"Upload an MP4, WebM or MOV video\.",
+        refusal("import_livepage", str(path)),
+    )
     assert not Video.objects.exists()
+
+
+def test_an_archived_video_is_stored_as_what_its_bytes_are(recap, tmp_path):
+    def webm_named_mp4(data):
+        uploaded_video(data)["file"] = "media/clip.mp4"
+
+    path = tamper(export(tmp_path), tmp_path, webm_named_mp4,
+                  files={"media/clip.mp4": webm_bytes()})
+    forget_everything()
+    call_command("import_livepage", str(path), stdout=io.StringIO())
+    assert Video.objects.get(title="Harbour cam at dusk").file.name.endswith(".webm")
 
 
 def test_an_archive_row_sets_only_the_fields_it_may(recap, tmp_path):
@@ -313,3 +426,131 @@ def test_an_archive_row_sets_only_the_fields_it_may(recap, tmp_path):
         "The port is closed until Friday", "Shelters open at the arena",
     ]
     assert not page.key_points.filter(pk=987654).exists()
+
+
+# Archive bombs: sizes are judged from the zip's central directory before anything is read --------
+
+
+def repack(path, tmp_path, *, declared=(), extra=(), deflate=()):
+    """A copy of the archive at ``path``. ``declared`` maps entry names to the (unpacked, packed)
+    sizes its central directory claims for them; ``extra`` adds entries; ``deflate`` names
+    entries to compress."""
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    entries.update(extra)
+    copy = tmp_path / "repacked.zip"
+    with zipfile.ZipFile(copy, "w") as archive:
+        for name, content in entries.items():
+            method = zipfile.ZIP_DEFLATED if name in deflate else zipfile.ZIP_STORED
+            archive.writestr(name, content, compress_type=method)
+        for name, (size, packed) in dict(declared).items():
+            # Written into the central directory as the archive closes; no byte of it exists.
+            archive.getinfo(name).file_size = size
+            archive.getinfo(name).compress_size = packed
+    return copy
+
+
+def lead_photo_file(path):
+    with zipfile.ZipFile(path) as archive:
+        data = json.loads(archive.read("livepage.json"))
+    return data["photos"][data["page"]["lead_photo"]]["file"]
+
+
+GIB = 1024**3
+
+
+def test_a_photo_declared_at_2_gib_is_refused_before_it_is_read(recap, tmp_path):
+    path = export(tmp_path)
+    name = lead_photo_file(path)
+    forget_everything()
+    bomb = repack(path, tmp_path, declared={name: (2 * GIB, 2 * GIB)})
+    assert refusal("import_livepage", str(bomb)) == (
+        f"The archive's {name} is 2,048 MB; a photo can be at most 25 MB."
+    )
+    assert not LivePage.objects.exists() and not Photo.objects.exists()
+
+
+def test_a_manifest_declared_at_1_5_gib_is_refused_before_it_is_read(recap, tmp_path):
+    path = export(tmp_path)
+    forget_everything()
+    bomb = repack(path, tmp_path, declared={"livepage.json": (GIB * 3 // 2, GIB * 3 // 2)})
+    assert refusal("import_livepage", str(bomb)) == (
+        "The archive's livepage.json is 1,536 MB; a manifest can be at most 50 MB."
+    )
+
+
+def test_a_photo_larger_than_the_sites_limit_is_refused(recap, tmp_path, settings):
+    settings.LIVEBLOGS_MAX_UPLOAD_BYTES = 1024 * 1024
+    path = export(tmp_path)
+    name = lead_photo_file(path)
+    forget_everything()
+    big = repack(path, tmp_path, extra={name: bytes(2 * 1024 * 1024)})
+    assert refusal("import_livepage", str(big)) == (
+        f"The archive's {name} is 2 MB; a photo can be at most 1 MB."
+    )
+
+
+def test_a_file_that_unpacks_to_a_thousand_times_its_size_is_refused(recap, tmp_path):
+    path = export(tmp_path)
+    name = lead_photo_file(path)
+    forget_everything()
+    zeros = repack(path, tmp_path, extra={name: bytes(4 * 1024 * 1024)}, deflate={name})
+    message = refusal("import_livepage", str(zeros))
+    assert re.fullmatch(
+        rf"The archive's {name} would unpack to [\d,]+ times its packed size, as no photo, video "
+        r"or manifest does\.", message,
+    )
+    lying = repack(path, tmp_path, declared={name: (2 * GIB, 2000)})
+    assert refusal("import_livepage", str(lying)).startswith(
+        f"The archive's {name} would unpack to 1,073,742 times its packed size"
+    )
+    assert not Photo.objects.exists()
+
+
+def test_a_file_longer_than_its_header_says_is_refused(recap, tmp_path):
+    path = export(tmp_path)
+    name = lead_photo_file(path)
+    forget_everything()
+    short = repack(path, tmp_path, declared={name: (100, 100)})
+    assert refusal("import_livepage", str(short)) == (
+        f"The archive's {name} cannot be read (Bad CRC-32 for file '{name}')."
+    )
+
+
+def test_unpacking_stops_past_the_limit_whatever_the_header_says():
+    class Lying:
+        """An archive whose entry says 10 bytes and gives a megabyte: zipfile stops at the
+        declared size itself; the limit must hold for any reader."""
+
+        def getinfo(self, name):
+            info = zipfile.ZipInfo(name)
+            info.file_size = 10
+            return info
+
+        def open(self, info):
+            return io.BytesIO(bytes(1024 * 1024))
+
+    target = io.BytesIO()
+    with pytest.raises(ArchiveError) as refused:
+        unpack(Lying(), "media/photo.jpg", 100, "a photo", target)
+    assert str(refused.value) == (
+        "The archive's media/photo.jpg holds more than its header says, and is refused."
+    )
+    assert len(target.getvalue()) <= 100
+
+
+def test_an_archive_of_too_many_files_or_bytes_is_refused(recap, tmp_path, monkeypatch):
+    path = export(tmp_path)
+    forget_everything()
+    with zipfile.ZipFile(path) as archive:
+        count = len(archive.namelist())
+    monkeypatch.setattr(portable, "MAX_ENTRIES", count - 1)
+    assert refusal("import_livepage", str(path)) == (
+        f"This archive holds {count} files; a live page archive holds at most {count - 1}."
+    )
+    monkeypatch.setattr(portable, "MAX_ENTRIES", count + 1)
+    monkeypatch.setattr(portable, "MAX_TOTAL_BYTES", 1024 * 1024)
+    padded = repack(path, tmp_path, extra={"media/padding": bytes(3 * 1024 * 1024 // 2)})
+    assert refusal("import_livepage", str(padded)).startswith(
+        "This archive unpacks to 1.5 MB; a live page archive unpacks to at most 1 MB."
+    )

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from liveblogs.models import LivePage
-from liveblogs.portable import export_livepage
+from liveblogs.portable import ArchiveError, export_livepage
 
 
 class Command(BaseCommand):
@@ -37,9 +37,22 @@ class Command(BaseCommand):
         except LivePage.DoesNotExist:
             raise CommandError(f"No live page has the address {slug!r}.") from None
         path = Path(output or f"{slug}.zip")
-        data = export_livepage(
-            page, path, drafts=include_drafts, submissions=include_submissions
-        )
+        try:
+            file = open(path, "wb")  # closed below, once written
+        except OSError as error:  # no such folder, a folder, a file this user may not write
+            raise CommandError(f"Cannot write {str(path)!r}: {error.strerror}.") from None
+        with file:
+            try:
+                data = export_livepage(
+                    page, file, drafts=include_drafts, submissions=include_submissions
+                )
+            except (ArchiveError, OSError) as error:
+                # Half an archive would import as nothing or fail there: none is better.
+                file.close()
+                path.unlink(missing_ok=True)
+                if isinstance(error, ArchiveError):
+                    raise CommandError(str(error)) from None
+                raise CommandError(f"Cannot write {str(path)!r}: {error.strerror}.") from None
         self.stdout.write(
             f"Wrote {path}: {len(data['updates'])} updates, {len(data['photos'])} photos, "
             f"{len(data['videos'])} videos, {len(data['reporters'])} reporters"

@@ -22,12 +22,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, archive, replace, **options):
         try:
-            with open(archive, "rb") as file:
-                page = import_livepage(file, replace=replace)
+            file = open(archive, "rb")  # closed below, once imported
         except FileNotFoundError:
             raise CommandError(f"No file {archive!r}.") from None
-        except ArchiveError as error:
-            raise CommandError(str(error)) from None
+        except OSError as error:  # a folder, a file this user may not read
+            raise CommandError(f"Cannot read {archive!r}: {error.strerror}.") from None
+        with file:
+            try:
+                page = import_livepage(file, replace=replace)
+            except ArchiveError as error:
+                raise CommandError(str(error)) from None
         self.stdout.write(
             f"Imported “{page.title}” at {page.get_absolute_url()}: "
             f"{page.updates.count()} updates, version {page.version}."

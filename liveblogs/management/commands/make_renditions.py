@@ -1,6 +1,7 @@
 """Make the renditions photos lack: after an upgrade, or after changing the widths or formats."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from PIL import Image
 
 from liveblogs.models import Photo
 
@@ -13,8 +14,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         photos = made = 0
+        failed = []
         for photo in Photo.objects.exclude(image="").iterator(chunk_size=100):
-            count = photo.make_renditions()
+            try:
+                count = photo.make_renditions()
+            except (OSError, ValueError, Image.DecompressionBombError):
+                # A stored file that is gone or damaged: the other photos still get theirs.
+                failed.append(photo.pk)
+                continue
             photos += bool(count)
             made += count
         self.stdout.write(f"Made {made} renditions for {photos} photos.")
+        if failed:
+            raise CommandError(
+                f"The stored files of {len(failed)} photos are missing or damaged, so they have "
+                f"no new renditions (ids {', '.join(map(str, sorted(failed)))})."
+            )

@@ -11,6 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 from liveblogs.conf import settings
 from liveblogs.questions import holding_personal_data, purge_personal_data, purged_message
 
+# Longer than any retention, and short enough that the day it names exists (``--days`` of a
+# hundred million would reach before the year 1 and overflow).
+MAX_DAYS = 36_500
+
 
 class Command(BaseCommand):
     help = "Remove the personal data of reader submissions older than a number of days."
@@ -31,8 +35,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, days=None, dry_run=False, **options):
         days = settings.SUBMISSION_RETENTION_DAYS if days is None else days
-        if days < 0:
-            raise CommandError("--days cannot be negative.")
+        if not 0 <= days <= MAX_DAYS:
+            raise CommandError(
+                f"The number of days must be from 0 to {MAX_DAYS:,} (a hundred years), "
+                f"not {days:,}."
+            )
         if dry_run:
             count = holding_personal_data(days=days).count()
             self.stdout.write(
