@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from . import revisions
 from .forms import PhotoForm
+from .permissions import policy
 from .models import (
     Callout,
     EditConflict,
@@ -51,29 +52,79 @@ def thumbnail(photo, size=60):
     )
 
 
-class DeskScopedAdmin(admin.ModelAdmin):
-    """Editors see every page; anyone else only the pages whose desk they are on."""
+def keep_current(form_class, current):
+    """Let the choice fields of ``form_class`` also accept what the object has now (``current``:
+    field name → ids), so an edit keeps what a colleague chose, which this user could not."""
+    for name, ids in current.items():
+        field = form_class.base_fields.get(name)
+        ids = [pk for pk in ids if pk is not None]
+        if isinstance(field, forms.ModelChoiceField) and ids:
+            model = field.queryset.model
+            field.queryset = model._default_manager.filter(
+                Q(pk__in=field.queryset.values("pk")) | Q(pk__in=ids)
+            )
+    return form_class
 
-    desk_lookup = "live_page"
+
+class PolicyAdmin:
+    """Rows and choices by the desk policy (``permissions.py``).
+
+    A list shows the rows ``policy.choices`` allows this user, and every foreign key or
+    many-to-many a form accepts is limited the same way, server-side: the autocomplete that
+    offers a photo searches the photo list, so what a form accepts is what it offers. Values the
+    object already has stay valid.
+    """
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if request.user.has_perm("liveblogs.change_livepage"):
-            return queryset
-        pages = LivePage.objects.on_desk_of(request.user)
-        return queryset.filter(**{f"{self.desk_lookup}__in": pages})
+        allowed = policy.choices(request.user, self.model)
+        return queryset if allowed is None else queryset.filter(pk__in=allowed.values("pk"))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "live_page":
-            kwargs["queryset"] = LivePage.objects.on_desk_of(request.user)
+        if (allowed := policy.choices(request.user, db_field.related_model)) is not None:
+            kwargs.setdefault("queryset", allowed)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if (allowed := policy.choices(request.user, db_field.related_model)) is not None:
+            kwargs.setdefault("queryset", allowed)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:
+            return form
+        current = {}
+        for field in obj._meta.get_fields():
+            if field.name not in form.base_fields:
+                continue
+            if field.many_to_one:
+                current[field.name] = [getattr(obj, field.attname)]
+            elif field.many_to_many and not field.auto_created:
+                current[field.name] = list(getattr(obj, field.name).values_list("pk", flat=True))
+        return keep_current(form, current)
+
+
+class PolicyInline(PolicyAdmin):
+    """The same for an inline: the parent's rows keep what they hold."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None and obj.pk is not None:
+            rows = self.model._default_manager.filter(**{formset.fk.name: obj})
+            keep_current(formset.form, {
+                field.name: list(rows.values_list(field.attname, flat=True))
+                for field in self.model._meta.concrete_fields
+                if field.many_to_one and field.name in formset.form.base_fields
+            })
+        return formset
 
 
 # Editors paste links without a scheme; assume the secure one (Django 6's default).
 HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 
 
-class KeyPointInline(admin.TabularInline):
+class KeyPointInline(PolicyInline, admin.TabularInline):
     model = KeyPoint
     formfield_overrides = HTTPS_LINKS
     extra = 1
@@ -82,7 +133,7 @@ class KeyPointInline(admin.TabularInline):
     verbose_name_plural = _("The Latest — key points, in order (lowest position first)")
 
 
-class CalloutInline(admin.StackedInline):
+class CalloutInline(PolicyInline, admin.StackedInline):
     model = Callout
     extra = 0
     fields = [
@@ -101,8 +152,7 @@ class CalloutInline(admin.StackedInline):
 
 
 @admin.register(LivePage)
-class LivePageAdmin(DeskScopedAdmin):
-    desk_lookup = "pk"
+class LivePageAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = [
         "title", "status_badge", "series", "coverage_start", "published_count", "waiting_count",
     ]
@@ -170,7 +220,7 @@ class LivePageAdmin(DeskScopedAdmin):
         self.message_user(request, _("%(count)d live page(s) ended; readers now see the recap.") % {"count": ended})
 
 
-class UpdateAuthorInline(admin.TabularInline):
+class UpdateAuthorInline(PolicyInline, admin.TabularInline):
     model = UpdateAuthor
     extra = 1
     autocomplete_fields = ["reporter"]
@@ -201,7 +251,7 @@ class UpdatePhotoFormSet(BaseInlineFormSet):
             raise ValidationError(problems)
 
 
-class UpdatePhotoInline(admin.TabularInline):
+class UpdatePhotoInline(PolicyInline, admin.TabularInline):
     model = UpdatePhoto
     formset = UpdatePhotoFormSet
     extra = 1
@@ -331,7 +381,7 @@ def ordered_rows(formset, field):
 
 
 @admin.register(Update)
-class UpdateAdmin(DeskScopedAdmin):
+class UpdateAdmin(PolicyAdmin, admin.ModelAdmin):
     form = UpdateAdminForm
     change_form_template = "admin/liveblogs/update/change_form.html"
     list_display = [
@@ -341,7 +391,8 @@ class UpdateAdmin(DeskScopedAdmin):
     list_display_links = ["headline"]
     list_filter = ["status", "key_event", "pinned", "live_page", "authors"]
     search_fields = ["headline", "body"]
-    autocomplete_fields = ["live_page", "video"]
+    # The page is a plain menu of the pages this user may file to (few: a recap takes none).
+    autocomplete_fields = ["video"]
     date_hierarchy = "published_at"
     inlines = [UpdateAuthorInline, UpdatePhotoInline]
     list_select_related = ["live_page"]
@@ -376,11 +427,12 @@ class UpdateAdmin(DeskScopedAdmin):
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "callout":
-            # A question of this desk's pages; clean() checks it is the update's own page's.
-            kwargs["queryset"] = Callout.objects.filter(
-                live_page__in=LivePage.objects.on_desk_of(request.user)
-            ).select_related("live_page")
+        if db_field.name == "live_page":
+            # As in /file/: a new update goes to a page this user may file to that has not ended.
+            kwargs["queryset"] = policy.pages_to_file_to(request.user)
+        elif db_field.name == "callout":
+            # A question of this user's pages; clean() checks it is the update's own page's.
+            kwargs["queryset"] = policy.callouts_for(request.user).select_related("live_page")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
@@ -394,7 +446,14 @@ class UpdateAdmin(DeskScopedAdmin):
             fields = flatten_fieldsets(self.get_fieldsets(request, obj))
         kwargs["fields"] = [f for f in fields if f != "revision"]
         form = super().get_form(request, obj, change, **kwargs)
-        form.may_withdraw = self.is_desk(request)  # a class of its own per call
+        form.may_withdraw = policy.is_editor(request.user)  # a class of its own per call
+        if obj is not None and "callout" in form.base_fields:
+            # Only the callouts of the update's own page (and the one it has).
+            field = form.base_fields["callout"]
+            field.queryset = field.queryset.filter(
+                Q(live_page_id=obj.live_page_id) | Q(pk=obj.callout_id)
+            )
+            field.error_messages["invalid_choice"] = _("Choose a callout of this update's live page.")
         return form
 
     def get_fieldsets(self, request, obj=None):
@@ -409,11 +468,11 @@ class UpdateAdmin(DeskScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.has_perm("liveblogs.publish_update"):
-            # What readers see of placement and timing is the desk's call.
+        if not policy.may_publish(request.user):
+            # What readers see of placement and timing is the editors' call.
             fields += ["status", "published_at", "pinned", "key_event"]
-        elif not self.is_desk(request):
-            # Publishing is theirs; pins and key events, as in the bulk actions, the desk's.
+        elif not policy.may_curate(request.user):
+            # Publishing is theirs; pins and key events, as in the bulk actions, the editors'.
             fields += ["pinned", "key_event"]
         if obj is not None:
             # Moving an update between pages would leave it on the old page's readers' screens.
@@ -421,18 +480,9 @@ class UpdateAdmin(DeskScopedAdmin):
         return fields
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and not self.is_desk(request) and obj.created_by_id != request.user.pk:
-            # Reporters change their own updates; a colleague's are the desk's to change.
-            return False
-        # Without the publish permission, what readers already see (or saw) is read-only.
-        if obj is not None and obj.status in (Update.Status.PUBLISHED, Update.Status.WITHDRAWN):
-            return request.user.has_perm("liveblogs.publish_update")
+        if obj is not None:
+            return policy.can_change(request.user, obj)
         return super().has_change_permission(request, obj)
-
-    @staticmethod
-    def is_desk(request):
-        """Editors: the people who run the pages, not only file to them."""
-        return request.user.has_perm("liveblogs.change_livepage")
 
     def save_model(self, request, obj, form, change):
         # Saved in save_related, with its bylines and photos, as one edit and one revision.
@@ -641,7 +691,7 @@ class UpdateAdmin(DeskScopedAdmin):
             lambda n: ngettext("%d update published.", "%d updates published.", n) % n,
         )
 
-    @admin.action(description=_("Withdraw selected updates (hide from readers)"), permissions=["desk"])
+    @admin.action(description=_("Withdraw selected updates (hide from readers)"), permissions=["curate"])
     def withdraw(self, request, queryset):
         self._each(
             request, queryset.exclude(status=Update.Status.WITHDRAWN),
@@ -649,7 +699,7 @@ class UpdateAdmin(DeskScopedAdmin):
             lambda n: ngettext("%d update withdrawn.", "%d updates withdrawn.", n) % n,
         )
 
-    @admin.action(description=_("Pin to the top of its page"), permissions=["desk"])
+    @admin.action(description=_("Pin to the top of its page"), permissions=["curate"])
     def pin(self, request, queryset):
         pages = {}
         for update in queryset:
@@ -665,29 +715,28 @@ class UpdateAdmin(DeskScopedAdmin):
         )
 
     unpin = flag_action(
-        "pinned", False, _("Unpin"), ["desk"],
+        "pinned", False, _("Unpin"), ["curate"],
         lambda n: ngettext("%d update unpinned.", "%d updates unpinned.", n) % n,
     )
     mark_key_event = flag_action(
-        "key_event", True, _("Mark as key event"), ["desk"],
+        "key_event", True, _("Mark as key event"), ["curate"],
         lambda n: ngettext("%d update marked as a key event.", "%d updates marked as key events.", n) % n,
     )
     unmark_key_event = flag_action(
-        "key_event", False, _("Unmark key event"), ["desk"],
+        "key_event", False, _("Unmark key event"), ["curate"],
         lambda n: ngettext("%d key event unmarked.", "%d key events unmarked.", n) % n,
     )
 
     def has_publish_permission(self, request):
-        return request.user.has_perm("liveblogs.publish_update")
+        return policy.may_publish(request.user)
 
-    def has_desk_permission(self, request):
-        """Withdrawing, pinning and key events place what readers see: the desk's call alone, not
-        that of a reporter trusted to publish their own updates."""
-        return self.is_desk(request) and self.has_publish_permission(request)
+    def has_curate_permission(self, request):
+        """Withdrawing, pinning and key events: ``policy.may_curate``."""
+        return policy.may_curate(request.user)
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(PolicyAdmin, admin.ModelAdmin):
     form = PhotoForm
     list_display = ["preview", "caption", "credit", "has_alt_text", "size", "uploaded_by", "created_at"]
     list_display_links = ["preview", "caption"]
@@ -696,13 +745,6 @@ class PhotoAdmin(admin.ModelAdmin):
     fields = ["image", "large_preview", "caption", "credit", "alt_text", "size", "uploaded_by"]
     readonly_fields = ["large_preview", "size", "uploaded_by"]
     list_select_related = ["uploaded_by"]
-
-    def get_queryset(self, request):
-        # A photo can show on any page; only editors may change those they did not upload.
-        queryset = super().get_queryset(request)
-        if request.user.has_perm("liveblogs.change_livepage"):
-            return queryset
-        return queryset.filter(uploaded_by=request.user)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -733,7 +775,7 @@ class PhotoAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reporter)
-class ReporterAdmin(admin.ModelAdmin):
+class ReporterAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = ["name", "role", "user", "is_active", "update_count"]
     list_filter = ["is_active", "role"]
     search_fields = ["name", "role", "bio"]
@@ -753,7 +795,7 @@ class ReporterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "page_count"]
     ordering = ["name"]
     search_fields = ["name", "description"]
@@ -768,7 +810,7 @@ class SeriesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
+class VideoAdmin(PolicyAdmin, admin.ModelAdmin):
     formfield_overrides = HTTPS_LINKS
     list_display = ["title", "duration_display", "poster_preview", "created_at"]
     search_fields = ["title", "description"]
@@ -785,7 +827,7 @@ class VideoAdmin(admin.ModelAdmin):
 
 
 @admin.register(Callout)
-class CalloutAdmin(DeskScopedAdmin):
+class CalloutAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = [
         "prompt", "page", "is_open", "accepting", "deadline", "submission_count", "new_count",
     ]
@@ -858,11 +900,11 @@ class CalloutAdmin(DeskScopedAdmin):
         )
 
     def has_view_submissions_permission(self, request):
-        return request.user.has_perm("liveblogs.view_readersubmission")
+        return policy.may_see_submissions(request.user)
 
 
 @admin.register(ReaderSubmission)
-class ReaderSubmissionAdmin(DeskScopedAdmin):
+class ReaderSubmissionAdmin(PolicyAdmin, admin.ModelAdmin):
     """The queue: what readers sent, newest first, for the desk to shortlist, answer or reject."""
 
     change_form_template = "admin/liveblogs/readersubmission/change_form.html"
@@ -891,6 +933,17 @@ class ReaderSubmissionAdmin(DeskScopedAdmin):
     def has_add_permission(self, request):
         # Submissions come from readers.
         return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and "answered_by" in form.base_fields:
+            # Answered in an update of the page the reader asked on.
+            field = form.base_fields["answered_by"]
+            field.queryset = field.queryset.filter(live_page_id=obj.live_page_id)
+            field.error_messages["invalid_choice"] = _(
+                "Choose an update of the live page this question was asked on."
+            )
+        return form
 
     def changelist_view(self, request, extra_context=None):
         new = self.get_queryset(request).filter(status=ReaderSubmission.Status.NEW).count()
@@ -934,9 +987,10 @@ class ReaderSubmissionAdmin(DeskScopedAdmin):
     def large_photo(self, submission):
         if not submission.photo_id:
             return "—"
+        # A reader's photo is theirs, not the newsroom's: shown here, never offered elsewhere.
         return format_html(
             '<a href="{}"><img src="{}" alt="" style="max-width:360px;height:auto"></a>',
-            reverse("admin:liveblogs_photo_change", args=[submission.photo_id]),
+            submission.photo.image.url,
             submission.photo.picture.jpeg_url(960),
         )
 
@@ -983,7 +1037,7 @@ class ReaderSubmissionAdmin(DeskScopedAdmin):
     def _answer(self, request, queryset):
         from . import questions
 
-        if not request.user.has_perm("liveblogs.add_update"):
+        if not policy.may_file(request.user):
             raise PermissionDenied
         already = [s for s in queryset.select_related("answered_by") if s.answered_by_id]
         for submission in already:

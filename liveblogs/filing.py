@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import images, markup
 from .forms import FilingForm, FilingPhotoForm
 from .models import EditConflict, LivePage, Photo, Update
+from .permissions import policy
 
 Status = Update.Status
 
@@ -38,7 +39,7 @@ def filer_required(view):
     @never_cache
     @login_required
     def wrapped(request, *args, **kwargs):
-        if not request.user.has_perm("liveblogs.add_update"):
+        if not policy.may_file(request.user):
             return render(request, "liveblogs/filing/not_a_filer.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -46,39 +47,18 @@ def filer_required(view):
 
 
 def filing_pages(user):
-    """Pages ``user`` may file to: those on their desk that have not ended, live ones first."""
+    """Pages ``user`` may file to (``policy.pages_to_file_to``), live ones first."""
     return (
-        LivePage.objects.on_desk_of(user)
-        .exclude(status=LivePage.Status.ENDED)
+        policy.pages_to_file_to(user)
         .annotate(not_live=Case(When(status=LivePage.Status.LIVE, then=Value(0)), default=Value(1)))
         .order_by("not_live", "-coverage_start", "-pk")
     )
 
 
-def editable_updates(user):
-    """Updates ``user`` may open in the filing form.
-
-    Editors: any update on their pages but withdrawn ones. Reporters: their own drafts and
-    submitted updates, and their own published ones where they may publish (the
-    ``publish_update`` permission, or a page that needs no approval).
-    """
-    updates = Update.objects.filter(live_page__in=LivePage.objects.on_desk_of(user)).exclude(
-        status=Status.WITHDRAWN
-    )
-    if user.has_perm("liveblogs.change_livepage"):
-        return updates
-    own = updates.filter(created_by=user)
-    if user.has_perm("liveblogs.publish_update"):
-        return own
-    return own.filter(
-        Q(status__in=[Status.DRAFT, Status.SUBMITTED])
-        | Q(status=Status.PUBLISHED, live_page__needs_approval=False)
-    )
-
-
 def attachable_photos(user, update):
-    """Photos a filing may attach: the reporter's own uploads and the update's photos."""
-    query = Q(uploaded_by=user)
+    """Photos a filing may attach: those the reporter may use (their own uploads), and the
+    update's own, put there by an editor, say."""
+    query = Q(pk__in=policy.photos_usable_by(user).values("pk"))
     if update.pk:
         query |= Q(updates=update)
     return Photo.objects.filter(query).distinct()
@@ -105,7 +85,7 @@ def file_update(request, pk=None):
     user = request.user
     pages = filing_pages(user)
     if pk is not None:
-        update = get_object_or_404(editable_updates(user).select_related("live_page"), pk=pk)
+        update = get_object_or_404(policy.updates_editable_by(user).select_related("live_page"), pk=pk)
     else:
         if request.method == "POST" and (done := already_filed(request)):
             if same_words(done, request.POST):
@@ -124,7 +104,7 @@ def file_update(request, pk=None):
                 "live_page": pages.filter(status=LivePage.Status.LIVE).first() or pages.first(),
             },
         )
-        photo_forms = photo_forms_for(form.attached_photos())
+        photo_forms = photo_forms_for(user, form.attached_photos())
         return render_form(request, form, photo_forms, update)
 
     form = FilingForm(request.POST, request.FILES, instance=update, user=user, pages=pages, photos=photos)
@@ -137,7 +117,7 @@ def file_update(request, pk=None):
         except ValidationError as error:
             upload_errors.append(f"“{file.name}”: {' '.join(error.messages)}")
     attached = form.attached_photos(extra=stored)
-    photo_forms = photo_forms_for(attached, request.POST, sending=sending)
+    photo_forms = photo_forms_for(user, attached, request.POST, sending=sending)
     form_ok = form.is_valid()
     for message in upload_errors:
         form.add_error("new_photos", message)
@@ -190,7 +170,8 @@ def sent_already(request, update, pages):
         update.headline, update.get_status_display().lower(),
         reverse("liveblogs:edit_update", args=[update.pk]),
     ))
-    return render_form(request, form, photo_forms_for(form.attached_photos(), request.POST),
+    return render_form(request, form,
+                       photo_forms_for(request.user, form.attached_photos(), request.POST),
                        Update(), status=409)
 
 
@@ -203,9 +184,13 @@ def already_filed(request):
     return Update.objects.filter(filing_key=key, created_by=request.user).first()
 
 
-def photo_forms_for(photos, data=None, *, sending=False):
-    """One words form per attached photo. A photo that arrived with this very POST has no words
-    in it yet: its form starts from what the file said, so it is checked like the others."""
+def photo_forms_for(user, photos, data=None, *, sending=False):
+    """One words form per attached photo, read-only for a photo ``user`` may not change. A photo
+    that arrived with this very POST has no words in it yet: its form starts from what the file
+    said, so it is checked like the others."""
+    changeable = set(
+        policy.photos_usable_by(user).filter(pk__in=[p.pk for p in photos]).values_list("pk", flat=True)
+    )
     forms = []
     for photo in photos:
         prefix = f"photo-{photo.pk}"
@@ -213,9 +198,10 @@ def photo_forms_for(photos, data=None, *, sending=False):
             data_for_photo = {f"{prefix}-{name}": getattr(photo, name) for name in FilingPhotoForm.Meta.fields}
         else:
             data_for_photo = data
-        forms.append(
-            FilingPhotoForm(data_for_photo, instance=photo, prefix=prefix, sending=sending)
-        )
+        forms.append(FilingPhotoForm(
+            data_for_photo, instance=photo, prefix=prefix, sending=sending,
+            editable=photo.pk in changeable,
+        ))
     return forms
 
 
@@ -284,7 +270,7 @@ def render_form(request, form, photo_forms, update, status=200):
             "form": form,
             "photo_forms": photo_forms,
             "update": update,
-            "publishable": [page.pk for page in pages if page.user_can_publish(request.user)],
+            "publishable": [page.pk for page in pages if policy.can_publish(request.user, page)],
             "draft_key": f"update-{update.pk}" if update.pk else "new",
         },
         status=status,
@@ -326,14 +312,14 @@ def photo_fields(request, photo):
 def filed(request, pk):
     """What happened to what the reporter just filed, and where to see it."""
     update = get_object_or_404(
-        Update.objects.filter(Q(created_by=request.user) | Q(pk__in=editable_updates(request.user)))
+        Update.objects.filter(Q(created_by=request.user) | Q(pk__in=policy.updates_editable_by(request.user)))
         .select_related("live_page"),
         pk=pk,
     )
     return render(
         request,
         "liveblogs/filing/filed.html",
-        {"update": update, "can_edit": editable_updates(request.user).filter(pk=pk).exists()},
+        {"update": update, "can_edit": policy.updates_editable_by(request.user).filter(pk=pk).exists()},
     )
 
 
@@ -349,7 +335,7 @@ def my_updates(request):
         .order_by("-edited_at", "-pk")
     )
     page = Paginator(mine, 30).get_page(request.GET.get("page"))
-    editable = set(editable_updates(user).filter(pk__in=[u.pk for u in page]).values_list("pk", flat=True))
+    editable = set(policy.updates_editable_by(user).filter(pk__in=[u.pk for u in page]).values_list("pk", flat=True))
     return render(
         request, "liveblogs/filing/mine.html", {"page_obj": page, "editable": editable}
     )

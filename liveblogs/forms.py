@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import images, markup
 from .models import LivePage, Photo, Reporter, Update
+from .permissions import policy
 from .sanitize import strip_invisible
 
 
@@ -141,7 +142,7 @@ class FilingForm(forms.ModelForm):
         self.fields["live_page"].empty_label = None
         self.fields["live_page"].label = _("Live page")
         self.photo_choices = photos
-        self.fields["coauthors"].queryset = coauthor_choices(user, pages)
+        self.fields["coauthors"].queryset = coauthor_choices(user)
         if self.instance.pk:
             # Keep every byline it has, even one the reporter could not add (off the desk, a
             # freelancer no longer active): a box not offered would be a byline dropped.
@@ -200,7 +201,7 @@ class FilingForm(forms.ModelForm):
                 code="published",
             )
         page = cleaned.get("live_page") or self.instance.live_page_id and self.instance.live_page
-        if action == self.PUBLISH and page and not page.user_can_publish(self.user):
+        if action == self.PUBLISH and page and not policy.can_publish(self.user, page):
             raise forms.ValidationError(
                 _("Updates on “%(page)s” need an editor's approval: use “Send to editors”."),
                 code="needs_approval", params={"page": page},
@@ -230,14 +231,38 @@ class FilingPhotoForm(forms.ModelForm):
             "alt_text": _("What the photo shows, for readers who cannot see it."),
         }
 
-    def __init__(self, *args, sending=False, **kwargs):
+    def __init__(self, *args, sending=False, editable=True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.sending, self.editable = sending, editable
         # A draft may wait for its words; an update going to readers or the desk may not.
-        self.fields["alt_text"].required = sending
-        self.fields["credit"].required = sending
+        self.fields["alt_text"].required = sending and editable
+        self.fields["credit"].required = sending and editable
+        if not editable:
+            # A colleague's photo (an editor put it in the update): its words show wherever it
+            # does, so only its uploader or an editor changes them (``policy.can_change_photo``).
+            for field in self.fields.values():
+                field.disabled = True
+                field.help_text = ""
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.sending and not self.editable and self.instance.missing_for_publishing():
+            raise forms.ValidationError(
+                _("This photo needs %(missing)s, which only an editor can add: ask the desk, or "
+                  "remove the photo."),
+                params={"missing": _(" and ").join(map(str, self.instance.missing_for_publishing()))},
+                code="needs_editor",
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        # Saving unchanged words would still tell every page showing the photo that it changed.
+        if not self.editable or not self.has_changed():
+            return self.instance
+        return super().save(commit)
 
 
 def ids_in(values):
@@ -245,12 +270,9 @@ def ids_in(values):
     return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19]
 
 
-def coauthor_choices(user, pages):
-    """Bylines a reporter may add: the active reporters on the desks of their pages, not them."""
-    reporters = Reporter.objects.filter(is_active=True).exclude(user=user)
-    if not user.has_perm("liveblogs.change_livepage"):
-        reporters = reporters.filter(live_pages__in=pages).distinct()
-    return reporters.order_by("name")
+def coauthor_choices(user):
+    """Co-authors offered in ``/file/``: the active reporters ``user`` may put in a byline."""
+    return policy.reporters_for(user).filter(is_active=True).exclude(user=user).order_by("name")
 
 
 # Reader questions --------------------------------------------------------------------------------

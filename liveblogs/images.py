@@ -44,7 +44,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, IptcImagePlugin, JpegImagePlugin, UnidentifiedImageError, features
+from PIL import Image, IptcImagePlugin, JpegImagePlugin, UnidentifiedImageError, features
 from PIL.PngImagePlugin import PngInfo
 
 from .conf import settings

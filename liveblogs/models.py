@@ -322,14 +322,6 @@ class LivePageQuerySet(models.QuerySet):
         """Pages readers may see: live now or ended (recaps). Drafts never."""
         return self.exclude(status=LivePage.Status.DRAFT)
 
-    def on_desk_of(self, user):
-        """Pages ``user`` may file to and act on: all for editors, their desk's for reporters."""
-        if user.has_perm("liveblogs.change_livepage"):
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(desk__user=user).distinct()
-
     def bump_version(self, *also):
         """Record a reader-visible change on every page here; ``also`` names fields (such as
         ``key_points_version``) that take the new version too."""
@@ -499,16 +491,6 @@ class LivePage(models.Model):
         self.status = self.Status.ENDED
         self.coverage_end = max(timezone.now(), self.coverage_start)
         self.save()
-
-    def user_is_on_desk(self, user):
-        return LivePage.objects.on_desk_of(user).filter(pk=self.pk).exists()
-
-    def user_can_publish(self, user):
-        """Editors and reporters with the publish permission publish; so does the desk when the
-        page needs no approval."""
-        if not self.user_is_on_desk(user):
-            return False
-        return user.has_perm("liveblogs.publish_update") or not self.needs_approval
 
 
 class PageContentQuerySet(models.QuerySet):

@@ -170,6 +170,11 @@ def ask(request, slug):
 
     address_hash = hash_address(client_address(request))
     if wait := rate_limit_wait(address_hash, count=False):
+        # Over the limit: refused before any photo is decoded. A message kept already, sent again
+        # (a double click), is still thanked; its text alone says so.
+        repeat = AskForm(request.POST, callout=callout)
+        if repeat.is_valid() and repeat.sent_already:
+            return redirect("liveblogs:ask_thanks", slug=page.slug)
         return limited(request, page, callout, wait)
     form = AskForm(request.POST, request.FILES, callout=callout)
     valid = form.is_valid()

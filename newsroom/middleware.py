@@ -7,6 +7,7 @@ Django 5.2 has no Content-Security-Policy of its own; the policy here is one con
 import logging
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -37,8 +38,12 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
-def content_security_policy(media_origins=(), *, inline_styles=False):
+def content_security_policy(media_origins=(), *, inline_styles=False, code="'self'"):
     """Everything from this site only: no inline script or style, no plugins, no framing.
+
+    Scripts, styles and fonts come from ``code``: the static files' address (``static_source``),
+    not the whole site, so nothing stored under the media URL can ever be loaded as a script or
+    a stylesheet, whatever got uploaded there.
 
     ``inline_styles`` is the admin's policy: its thumbnails and status colours are ``style``
     attributes and some of its templates carry a ``<style>`` block. Scripts stay files there too.
@@ -53,11 +58,11 @@ def content_security_policy(media_origins=(), *, inline_styles=False):
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self' 'unsafe-inline'" if inline_styles else "style-src 'self'",
+            f"script-src {code}",
+            f"style-src {code} 'unsafe-inline'" if inline_styles else f"style-src {code}",
             f"img-src {media} data: blob:",
             f"media-src {media}",
-            "font-src 'self'",
+            f"font-src {code}",
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'self'",
@@ -65,6 +70,21 @@ def content_security_policy(media_origins=(), *, inline_styles=False):
             "frame-ancestors 'none'",
         ]
     )
+
+
+def static_source(request):
+    """The static files' address as a CSP source: ``STATIC_URL`` if it is absolute (a CDN), else
+    the site's own address with its path (``https://news.example.org/static/``). CSP takes no path
+    without a host, and matches ``http:`` to ``https:`` as well. A request for a host the site
+    does not serve gets no code at all."""
+    static = settings.STATIC_URL or "/static/"
+    if "://" in static:
+        return static
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return "'none'"
+    return f"{request.scheme}://{host}/{static.lstrip('/')}"
 
 
 class SecurityHeadersMiddleware:
@@ -77,16 +97,19 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        media = getattr(settings, "CSP_MEDIA_ORIGINS", ())
-        self.policy = content_security_policy(media)
-        self.admin_policy = content_security_policy(media, inline_styles=True)
+        self.media = getattr(settings, "CSP_MEDIA_ORIGINS", ())
+        self.policies = {}  # (static source, admin?) -> policy; a few hosts at most
         self.admin_prefix = None
 
     def __call__(self, request):
         response = self.get_response(request)
         if settings.DEBUG and response.status_code >= 400:
             return response
-        policy = self.admin_policy if self.in_admin(request) else self.policy
+        key = (static_source(request), self.in_admin(request))
+        if (policy := self.policies.get(key)) is None:
+            policy = self.policies[key] = content_security_policy(
+                self.media, inline_styles=key[1], code=key[0]
+            )
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response

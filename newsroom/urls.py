@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from liveblogs import media
 from liveblogs.sitemaps import sitemaps
 
 from .views import healthz
@@ -26,4 +27,6 @@ urlpatterns = [
 handler500 = "newsroom.views.server_error"
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # The embedded setup serves uploads itself, typed from an allow-list so nothing there runs
+    # (liveblogs/media.py); production serves them from nginx or object storage, the same way.
+    urlpatterns += static(settings.MEDIA_URL, view=media.serve, document_root=settings.MEDIA_ROOT)

@@ -16,6 +16,7 @@ from django.utils.html import strip_tags
 from PIL import Image, ImageStat
 
 from liveblogs import demo_pictures
+from liveblogs.permissions import policy
 from liveblogs.models import (
     Callout,
     KeyPoint,
@@ -290,7 +291,7 @@ def test_editor_can_log_in_and_publish():
     assert editor.is_staff and not editor.is_superuser
     assert editor.groups.filter(name=EDITORS).exists()
     assert editor.has_perm("liveblogs.publish_update")
-    assert LivePage.objects.get(slug=LIVE).user_can_publish(editor)
+    assert policy.can_publish(editor, LivePage.objects.get(slug=LIVE))
 
 
 @pytest.mark.django_db
@@ -305,9 +306,9 @@ def test_reporter_can_log_in_and_is_on_the_live_desk():
     assert user.groups.filter(name=REPORTERS).exists()
     assert user.reporter in page.desk.all()
     assert page.desk.count() >= 3
-    assert page.user_is_on_desk(user)
+    assert policy.can_act_on(user, page)
     # The page needs approval and the group has no publish permission: their updates wait.
-    assert not page.user_can_publish(user)
+    assert not policy.can_publish(user, page)
 
 
 @pytest.mark.django_db

@@ -3,7 +3,8 @@
 from django import template
 from django.urls import reverse
 
-from ..models import LivePage, ReaderSubmission, Update
+from ..models import ReaderSubmission, Update
+from ..permissions import policy
 
 register = template.Library()
 
@@ -17,20 +18,15 @@ def desk_queue(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_active or not user.is_staff:
         return []
-    pages = LivePage.objects.on_desk_of(user)
     queue = []
-    if user.has_perm("liveblogs.view_update") or user.has_perm("liveblogs.change_update"):
-        count = Update.objects.filter(status=Update.Status.SUBMITTED, live_page__in=pages).count()
+    if policy.may_see_updates(user):
+        count = policy.updates_for(user).filter(status=Update.Status.SUBMITTED).count()
         queue.append({
             "count": count, "kind": "updates",
             "url": reverse("admin:liveblogs_update_changelist") + "?status__exact=submitted",
         })
-    if user.has_perm("liveblogs.view_readersubmission") or user.has_perm(
-        "liveblogs.change_readersubmission"
-    ):
-        count = ReaderSubmission.objects.filter(
-            status=ReaderSubmission.Status.NEW, live_page__in=pages
-        ).count()
+    if policy.may_see_submissions(user):
+        count = policy.submissions_for(user).filter(status=ReaderSubmission.Status.NEW).count()
         queue.append({
             "count": count, "kind": "submissions",
             "url": reverse("admin:liveblogs_readersubmission_changelist") + "?status__exact=new",
