@@ -168,6 +168,7 @@ swap "server 127.0.0.1:8000;" "server 127.0.0.1:$APP_PORT;"
 swap "listen 80;" "listen 127.0.0.1:$NGINX_PORT;"
 swap "/srv/newsroom/staticfiles/" "$WORK/static/"
 swap "/srv/newsroom/media/" "$WORK/media/"
+swap "/srv/newsroom/media-private/" "$WORK/media-private/"
 temp_paths="client_body_temp_path $NGX/tmp/body; proxy_temp_path $NGX/tmp/proxy;"
 nginx_build="$("$NGINX" -V 2>&1 || true)"
 for module in fastcgi uwsgi scgi; do

@@ -990,7 +990,7 @@ class ReaderSubmissionAdmin(PolicyAdmin, admin.ModelAdmin):
         # A reader's photo is theirs, not the newsroom's: shown here, never offered elsewhere.
         return format_html(
             '<a href="{}"><img src="{}" alt="" style="max-width:360px;height:auto"></a>',
-            submission.photo.image.url,
+            submission.photo.original_url,
             submission.photo.picture.jpeg_url(960),
         )
 

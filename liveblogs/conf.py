@@ -34,6 +34,10 @@ DEFAULTS = {
     # scale and stays far below it at any size; PNG, WebP, HEIC and progressive JPEG are decoded
     # in full, so this sets their pixel limit (about 24 megapixels for an RGB PNG). See images.py.
     "MAX_DECODE_BYTES": 96 * 1024 * 1024,
+    # Private photos (originals, photos not yet shown to readers, readers' own) are streamed by
+    # the app; behind nginx, set the prefix of an ``internal`` location over the private storage's
+    # folder (``/private-media/``) and nginx sends them instead (X-Accel-Redirect).
+    "PRIVATE_ACCEL_REDIRECT": "",
     # Video uploads: the largest file in bytes. Videos are checked by their bytes (videos.py).
     "MAX_VIDEO_BYTES": 1024 * 1024 * 1024,
     # Widths of the renditions readers are served. A photo gets those narrower than itself, and

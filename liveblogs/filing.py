@@ -8,13 +8,14 @@ POST into the update it already made. Edits carry the revision they loaded (``sa
 
 import uuid
 from functools import wraps
+from pathlib import PurePosixPath
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, Value, When
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,7 +25,7 @@ from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import images, markup
+from . import images, markup, media
 from .forms import FilingForm, FilingPhotoForm
 from .models import EditConflict, LivePage, Photo, Update
 from .permissions import policy
@@ -298,6 +299,18 @@ def photo_fields_view(request, pk):
     """The fields for one of the reporter's photos, to put back a copy kept in the browser."""
     photo = get_object_or_404(Photo, pk=pk, uploaded_by=request.user)
     return JsonResponse({"id": photo.pk, "html": photo_fields(request, photo)})
+
+
+@login_required
+@require_GET
+def photo_file(request, pk, filename):
+    """One of a photo's private files (its original, or a rendition before readers are shown it)
+    for someone who may see it (``policy.can_view_photo``); 404 for anyone else."""
+    photo = get_object_or_404(Photo, pk=pk)
+    names = [name for name in photo.stored_names() if PurePosixPath(name).name == filename]
+    if not names or not policy.can_view_photo(request.user, photo):
+        raise Http404
+    return media.private_response(request, photo.image.storage, names[0])
 
 
 def photo_fields(request, photo):

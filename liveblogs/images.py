@@ -42,6 +42,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from PIL import Image, IptcImagePlugin, JpegImagePlugin, UnidentifiedImageError, features
@@ -933,7 +935,9 @@ def store_renditions(storage, master_name, renditions):
 class Picture:
     """What ``<picture>`` needs for one photo, from the renditions recorded on its row.
 
-    Builds URLs with ``storage.url()`` only: no query and no call to the storage service.
+    Builds URLs with ``storage.url()`` only: no query and no call to the storage service. A
+    photo readers have not been shown is private (``media.py``): its URLs are those of the view
+    that serves it to signed-in staff.
     """
 
     # The fallback ``src`` for browsers that ignore ``srcset``: a width that suits most screens.
@@ -941,7 +945,7 @@ class Picture:
 
     def __init__(self, photo):
         self.photo = photo
-        self.storage = photo.image.storage
+        self.storage = default_storage if photo.public else None
         self.by_format = {}
         for entry in photo.renditions or ():
             self.by_format.setdefault(entry["format"], []).append(entry)
@@ -949,7 +953,12 @@ class Picture:
             entries.sort(key=lambda r: r["width"])
 
     def url(self, entry):
-        return self.storage.url(entry["name"])
+        return self.file_url(entry["name"])
+
+    def file_url(self, name):
+        if self.storage is not None:
+            return self.storage.url(name)
+        return reverse("liveblogs:photo_file", args=[self.photo.pk, PurePosixPath(name).name])
 
     def srcset(self, entries):
         return ", ".join(f"{self.url(e)} {e['width']}w" for e in entries)
@@ -977,7 +986,7 @@ class Picture:
     def jpeg_url(self, max_width):
         """The widest JPEG rendition up to ``max_width``, else the narrowest, else the master."""
         if not self.jpegs:
-            return self.photo.image.url if self.photo.image else ""
+            return self.file_url(self.photo.image.name) if self.photo.image else ""
         fitting = [e for e in self.jpegs if e["width"] <= max_width] or self.jpegs[:1]
         return self.url(fitting[-1])
 

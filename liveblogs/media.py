@@ -1,4 +1,12 @@
-"""How uploaded files are served: so that nothing under the media URL can ever run.
+"""How uploaded files are stored and served: nothing private in public, nothing served can run.
+
+Private first. A photo's files (the original and its renditions) are stored in the *private*
+storage (``private_storage``: ``STORAGES["liveblogs_private"]``, by default a folder beside the
+media folder that no URL serves). Staff see them through ``photo_file``, a view that checks who is
+asking. Only when readers are shown the photo (an update that shows it is published, a public
+page leads with it, a byline shows it) are its renditions copied to the public storage
+(``Photo.publish_files``), at long-lived public URLs. The original never is. Readers' photos are
+never shown, so never public.
 
 Photos and videos are checked by their bytes before they are stored (``images.py``,
 ``videos.py``) and stored under a suffix of what they are. Serving is the second line: a file is
@@ -10,9 +18,47 @@ The same rules are written for nginx in ``deploy/nginx-microcache.conf`` and for
 in the README ("Serving uploads"); ``serve`` is the embedded setup's (``make run``).
 """
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
+from django.conf import settings as django_settings
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.views.static import serve as django_serve
+
+from .conf import settings
+
+# The STORAGES alias of files readers may not see.
+PRIVATE_STORAGE = "liveblogs_private"
+
+
+class PrivateStorage(LazyObject):
+    """``STORAGES["liveblogs_private"]`` if the site has one (a private bucket, a folder), else a
+    folder beside ``MEDIA_ROOT`` named ``<media>-private``, which no URL serves."""
+
+    def _setup(self):
+        if PRIVATE_STORAGE in django_settings.STORAGES:
+            self._wrapped = storages[PRIVATE_STORAGE]
+        else:
+            media = Path(django_settings.MEDIA_ROOT or "media").resolve()
+            self._wrapped = FileSystemStorage(
+                location=media.with_name(f"{media.name}-private"), base_url="/private-media/"
+            )
+
+
+private_storage = PrivateStorage()
+
+
+def get_private_storage():
+    """The photo field's storage (a callable, so migrations name it, not a path)."""
+    return private_storage
+
+
+@receiver(setting_changed)
+def storages_changed(setting, **kwargs):
+    if setting in {"STORAGES", "MEDIA_ROOT"}:
+        private_storage._wrapped = empty
 
 # The only types served as what they are; everything else is application/octet-stream, attached.
 MEDIA_TYPES = {
@@ -54,4 +100,22 @@ def serve(request, path, document_root=None):
         response[header] = value
     # Django guesses an encoding from ``.gz`` and the like: the bytes go as they are stored.
     response.headers.pop("Content-Encoding", None)
+    return response
+
+
+def private_response(request, storage, name):
+    """A private file for someone allowed to see it: handed to nginx to send where the site says
+    so (``LIVEBLOGS_PRIVATE_ACCEL_REDIRECT``, an ``internal`` location over the private folder),
+    else streamed from the storage. Never kept by a shared cache."""
+    from django.http import FileResponse, HttpResponse
+
+    if prefix := settings.PRIVATE_ACCEL_REDIRECT:
+        response = HttpResponse()
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + name
+    else:
+        response = FileResponse(storage.open(name, "rb"))
+        response.headers.pop("Content-Disposition", None)
+    for header, value in media_headers(name).items():
+        response[header] = value
+    response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -25,7 +26,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from . import images, videos
+from . import images, media, videos
 from .sanitize import clean_html
 
 
@@ -83,12 +84,35 @@ class Series(models.Model):
         return reverse("liveblogs:series", kwargs={"slug": self.slug})
 
 
+class PhotoQuerySet(models.QuerySet):
+    def shown_on(self, page_ids):
+        """Photos readers are shown on these pages, if they are public: in published updates, as
+        the lead photo, as the poster of the lead video or of a video in a published update."""
+        public_pages = LivePage.objects.filter(pk__in=page_ids).exclude(status=LivePage.Status.DRAFT)
+        published = Update.objects.filter(live_page__in=public_pages, status=Update.Status.PUBLISHED)
+        return self.filter(
+            Q(pk__in=UpdatePhoto.objects.filter(update__in=published).values("photo"))
+            | Q(pk__in=public_pages.filter(lead_photo__isnull=False).values("lead_photo"))
+            | Q(pk__in=Video.objects.filter(poster__isnull=False).filter(
+                Q(pk__in=public_pages.values("lead_video")) | Q(pk__in=published.values("video"))
+            ).values("poster"))
+        )
+
+    def publish_shown(self, page_ids):
+        """Make public the photos readers are now shown on these pages (see ``media.py``)."""
+        for photo in self.filter(public=False).shown_on(page_ids):
+            photo.publish_files()
+
+
 class Photo(models.Model):
     """An image with the words a newsroom publishes beside it: caption, credit, alt text."""
 
     # Width and height are set by ``ingest`` from the decoded photo, upright; not by Django's
-    # ImageField, which would open the file again and read them before orientation.
-    image = models.ImageField(_("image"), upload_to=photo_upload_to)
+    # ImageField, which would open the file again and read them before orientation. Stored
+    # privately; renditions are copied to public storage once readers are shown the photo.
+    image = models.ImageField(
+        _("image"), upload_to=photo_upload_to, storage=media.get_private_storage
+    )
     caption = models.TextField(
         _("caption"), blank=True,
         help_text=_("Left blank, it is filled from the caption embedded in the file, if any."),
@@ -120,7 +144,13 @@ class Photo(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    public = models.BooleanField(
+        _("public"), default=False, editable=False,
+        help_text=_("Its renditions are in public storage: readers have been shown it."),
+    )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -131,7 +161,8 @@ class Photo(models.Model):
         return (self.caption or self.alt_text or PurePath(self.image.name).name)[:80]
 
     def save(self, *args, **kwargs):
-        if self.image and not self.image._committed:
+        new_files = bool(self.image) and not self.image._committed
+        if new_files:
             # A new or replaced file: checked, cleaned and rendered before the row is written.
             self.ingest()
             if kwargs.get("update_fields") is not None:
@@ -139,8 +170,11 @@ class Photo(models.Model):
                     *kwargs["update_fields"], "image", "width", "height", "renditions", "caption",
                     "credit",
                 }
+        new_files = new_files or "renditions" in (kwargs.get("update_fields") or ())
         with transaction.atomic():
             super().save(*args, **kwargs)
+            if self.public and new_files:
+                self.publish_files()  # a public photo's new files are public too
             # Captions and credits show wherever the photo does.
             Update.objects.filter(photos=self).touch()
             LivePage.objects.filter(Q(lead_photo=self) | Q(lead_video__poster=self)).bump_version()
@@ -189,10 +223,42 @@ class Photo(models.Model):
         self.save(update_fields=["renditions"])
         return len(made)
 
+    def stored_names(self):
+        """The names of this photo's files: the original, then its renditions."""
+        return [self.image.name, *(r["name"] for r in self.renditions)] if self.image else []
+
+    def publish_files(self):
+        """Copy this photo's renditions (not its original) to the public storage, where readers'
+        browsers fetch them, and mark it public. Called when readers are first shown it
+        (``PhotoQuerySet.publish_shown``); files already copied are left as they are."""
+        names = [r["name"] for r in self.renditions] or [self.image.name]
+        for name in names:
+            if not default_storage.exists(name):
+                with self.image.storage.open(name, "rb") as file:
+                    stored = default_storage.save(name, file)
+                if stored != name:  # a storage that renames rather than overwrites
+                    raise RuntimeError(f"Public storage stored {name} as {stored}.")
+        if not self.public:
+            models.QuerySet.update(Photo.objects.filter(pk=self.pk), public=True)
+            self.public = True
+            self.__dict__.pop("picture", None)
+
+    def delete_files(self):
+        """Delete this photo's files, private and public (after its row is gone)."""
+        for storage, names in [(self.image.storage, self.stored_names()),
+                               (default_storage, [r["name"] for r in self.renditions])]:
+            for name in names:
+                storage.delete(name)
+
     @cached_property
     def picture(self):
         """The ``srcset`` and sizes of this photo's renditions, for ``_picture.html``."""
         return images.Picture(self)
+
+    @property
+    def original_url(self):
+        """The uploaded original, private (served to staff who may see it; see ``media.py``)."""
+        return reverse("liveblogs:photo_file", args=[self.pk, PurePath(self.image.name).name])
 
     @property
     def jpeg_url(self):
@@ -256,6 +322,8 @@ class Reporter(models.Model):
     def save(self, *args, **kwargs):
         with transaction.atomic():
             super().save(*args, **kwargs)
+            if self.headshot_id and not self.headshot.public:
+                self.headshot.publish_files()  # the reporter's page shows it
             # Bylines show the name and role.
             Update.objects.filter(authors=self).touch()
 
@@ -325,9 +393,10 @@ class LivePageQuerySet(models.QuerySet):
     def bump_version(self, *also):
         """Record a reader-visible change on every page here; ``also`` names fields (such as
         ``key_points_version``) that take the new version too."""
-        slugs = list(self.values_list("slug", flat=True))
-        if not slugs:
+        pages = list(self.values_list("pk", "slug"))
+        if not pages:
             return 0
+        slugs = [slug for _pk, slug in pages]
         new_version = F("version") + 1
         count = models.QuerySet.update(
             self, version=new_version, changed_at=timezone.now(), **dict.fromkeys(also, new_version)
@@ -337,6 +406,8 @@ class LivePageQuerySet(models.QuerySet):
         keys = [LivePage.state_cache_key(slug) for slug in slugs]
         cache.delete_many(keys)
         transaction.on_commit(lambda: cache.delete_many(keys), using=self.db)
+        # Whatever readers now see on these pages, its photos are public before the change is.
+        Photo.objects.publish_shown([pk for pk, _slug in pages])
         return count
 
     def next_version(self, page_id, *also):
@@ -795,6 +866,10 @@ class Update(models.Model):
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "page_version"}
             super().save(*args, **kwargs)
+            if self.status == self.Status.PUBLISHED:
+                # The version moved before the row was written (it carries the version), so the
+                # photos this update now shows readers are made public here, not in bump_version.
+                Photo.objects.publish_shown([self.live_page_id])
             if not adding:
                 self.revision = (
                     models.QuerySet(Update, using=self._state.db)

@@ -136,6 +136,20 @@ class DeskPolicy:
             return photos.none()
         return photos.filter(uploaded_by=user)
 
+    def can_view_photo(self, user, photo):
+        """Whether ``user`` may see a photo's private files: one they may use, one in an update
+        on their pages, or, for those who moderate them, a reader's."""
+        from .models import Photo
+
+        if not user.is_authenticated:
+            return False
+        allowed = Q(pk__in=self.photos_usable_by(user).values("pk")) | Q(
+            updates__in=self.updates_for(user)
+        )
+        if self.may_see_submissions(user):
+            allowed |= Q(pk__in=self.submissions_for(user).values("photo"))
+        return Photo.objects.filter(allowed, pk=photo.pk).exists()
+
     def can_change_photo(self, user, photo):
         """A photo's caption, credit and alt text show wherever it does: changed only by its
         uploader or an editor."""

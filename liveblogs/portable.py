@@ -672,12 +672,13 @@ def files_removed_on_failure(stored):
             field_file = instance.image if isinstance(instance, Photo) else instance.file
             if not (field_file and field_file._committed):  # never stored
                 continue
-            renditions = [r["name"] for r in getattr(instance, "renditions", [])]
-            for name in [field_file.name, *renditions]:
-                try:
-                    field_file.storage.delete(name)
-                except Exception:  # the import's own error is the one to report
-                    logger.exception("Could not delete %s after a failed import", name)
+            try:
+                if isinstance(instance, Photo):
+                    instance.delete_files()  # the original, renditions, and any public copies
+                else:
+                    field_file.storage.delete(field_file.name)
+            except Exception:  # the import's own error is the one to report
+                logger.exception("Could not delete the files of %r after a failed import", instance)
         raise
 
 

@@ -399,7 +399,7 @@ def export_csv(submissions, *, filename, request=None):
                 "yes" if contact else "no",
                 s.email if contact else "",
                 s.phone if contact else "",
-                request.build_absolute_uri(s.photo.image.url) if request and s.photo else "",
+                request.build_absolute_uri(s.photo.original_url) if request and s.photo else "",
                 s.answered_by.headline if s.answered_by else "",
                 s.editor_notes,
             ]
@@ -443,19 +443,16 @@ def purge_personal_data(*, days, now=None):
         for in_use in used:
             orphans = orphans.exclude(pk__in=in_use)
         for photo in orphans:
-            names = [photo.image.name, *(r["name"] for r in photo.renditions)]
-            storage = photo.image.storage
             photo.delete()
-            transaction.on_commit(partial(delete_files, storage, names))
+            transaction.on_commit(partial(delete_files, photo))
     return count
 
 
-def delete_files(storage, names):
-    for name in names:
-        try:
-            storage.delete(name)
-        except Exception:
-            logger.exception("Could not delete %s", name)
+def delete_files(photo):
+    try:
+        photo.delete_files()
+    except Exception:
+        logger.exception("Could not delete the files of photo %s", photo.image.name)
 
 
 def purged_message(count):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("file/mine/", filing.my_updates, name="my_updates"),
     path("file/photos/", filing.upload_photo, name="upload_photo"),
     path("file/photos/<int:pk>/", filing.photo_fields_view, name="photo_fields"),
+    path("file/photos/<int:pk>/<str:filename>", filing.photo_file, name="photo_file"),
     path("file/<int:pk>/", filing.file_update, name="edit_update"),
     path("file/<int:pk>/filed/", filing.filed, name="filed"),
 ]

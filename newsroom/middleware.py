@@ -105,10 +105,16 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if settings.DEBUG and response.status_code >= 400:
             return response
-        key = (static_source(request), self.in_admin(request))
+        in_admin = self.in_admin(request)
+        key = (static_source(request), in_admin)
         if (policy := self.policies.get(key)) is None:
+            code = key[0]
+            if in_admin and code != "'none'":
+                # The admin's translated strings come as a script from a view, not a file.
+                origin = f"{request.scheme}://{request.get_host()}"
+                code = f"{code} {origin}{reverse('admin:jsi18n')}"
             policy = self.policies[key] = content_security_policy(
-                self.media, inline_styles=key[1], code=key[0]
+                self.media, inline_styles=in_admin, code=code
             )
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

@@ -23,11 +23,33 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ON_CI = os.environ.get("CI") == "true"
 
 
+def use_media_root(settings, folder):
+    """Store uploads in ``folder`` (public) and ``<folder>-private`` (photos readers have not
+    been shown): another installation's, say."""
+    settings.MEDIA_ROOT = folder
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "liveblogs_private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": folder.with_name(f"{folder.name}-private"),
+                        "base_url": "/private-media/"},
+        },
+    }
+    return folder
+
+
+def stored_files(settings):
+    """Every file stored, public and private."""
+    private = Path(settings.STORAGES["liveblogs_private"]["OPTIONS"]["location"])
+    return sorted(
+        p for root in (Path(settings.MEDIA_ROOT), private) for p in root.rglob("*") if p.is_file()
+    )
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    """Uploads in tests go to a temporary folder, never the project's media/."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+    """Uploads in tests go to temporary folders, never the project's media/ or media-private/."""
+    return use_media_root(settings, tmp_path / "media")
 
 
 @pytest.fixture

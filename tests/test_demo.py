@@ -16,7 +16,6 @@ from django.utils.html import strip_tags
 from PIL import Image, ImageStat
 
 from liveblogs import demo_pictures
-from liveblogs.permissions import policy
 from liveblogs.models import (
     Callout,
     KeyPoint,
@@ -26,7 +25,10 @@ from liveblogs.models import (
     Reporter,
     Update,
 )
+from liveblogs.permissions import policy
 from liveblogs.roles import EDITORS, REPORTERS
+
+from .conftest import stored_files, use_media_root
 
 LIVE = "kestrel-river-flood-alder-falls"
 RECAP = "kestrel-ice-jam-lower-town"
@@ -38,7 +40,7 @@ _draw_once = functools.cache(demo_pictures.draw)
 
 @pytest.fixture(autouse=True)
 def demo_settings(settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = tmp_path / "demo-media"
+    use_media_root(settings, tmp_path / "demo-media")
     settings.DEBUG = True
     # The demo sets two passwords per run; PBKDF2's deliberate slowness tests nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -66,7 +68,7 @@ def row_counts():
 
 
 def media_files(settings):
-    return sorted(p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
+    return stored_files(settings)
 
 
 def local_date(update):

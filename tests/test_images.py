@@ -18,6 +18,7 @@ from PIL import Image, ImageFile, ImageOps, features
 
 from liveblogs import images
 from liveblogs.forms import PhotoForm
+from liveblogs.media import private_storage
 from liveblogs.models import LivePage, Photo
 
 from .factories import make_page, make_photo, make_reporter, make_update
@@ -37,8 +38,10 @@ def storage(settings):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        "liveblogs_private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     }
-    return default_storage
+    # Photos are stored privately, until readers are shown them (liveblogs/media.py).
+    return private_storage
 
 
 def stored_names(storage, folder=""):
@@ -664,8 +667,9 @@ def images_html(photo):
 
 def test_a_photo_is_served_as_picture_with_webp_first_and_a_jpeg_fallback():
     photo = submit(jpeg(1600, 1000), alt_text="Two colours", caption="Quay", credit="Ana").save()
+    photo.publish_files()  # as when an update showing it is published
     html = images_html(photo)
-    url = photo.image.storage.url
+    url = default_storage.url
     webp, jpg = (
         ", ".join(f"{url(r['name'])} {r['width']}w" for r in photo.renditions if r["format"] == f)
         for f in ("webp", "jpeg")
@@ -740,8 +744,12 @@ def test_a_photo_without_renditions_falls_back_to_its_file():
     Photo.objects.filter(pk=photo.pk).update(renditions=[])
     photo.refresh_from_db()
     html = images_html(photo)
-    assert f'<img src="{photo.image.url}" alt="Old photo" width="64" height="48"' in html
+    assert f'<img src="{photo.original_url}" alt="Old photo" width="64" height="48"' in html
     assert "<source" not in html
+    photo.publish_files()  # shown to readers: the file itself goes public
+    url = default_storage.url(photo.image.name)
+    assert f'<img src="{url}" alt="Old photo"' in images_html(photo)
+    assert default_storage.exists(photo.image.name)
 
 
 def test_one_validator_for_every_form():

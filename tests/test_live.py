@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from liveblogs.models import LivePage, Update
 
-from .factories import make_callout, make_key_point, make_page, make_photo, make_reporter, make_update
+from .factories import (
+    make_callout,
+    make_key_point,
+    make_page,
+    make_photo,
+    make_reporter,
+    make_update,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ HTML from the site, which runs the script with the site's origin.
 
 import http.client
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -137,7 +138,8 @@ def nginx(stored, tmp_path):
     for old, new in [("/var/cache/nginx/liveblogs", str(work / "cache")),
                      ("listen 80;", f"listen 127.0.0.1:{port};"),
                      ("/srv/newsroom/staticfiles/", str(work / "static") + "/"),
-                     ("/srv/newsroom/media/", str(stored) + "/")]:
+                     ("/srv/newsroom/media/", str(stored) + "/"),
+                     ("/srv/newsroom/media-private/", str(stored) + "/")]:
         assert old in site, old
         site = site.replace(old, new)
     (work / "site.conf").write_text(site)
@@ -178,8 +180,94 @@ def test_nginx_serves_media_as_the_app_does(nginx):
         assert response.getheader("X-Content-Type-Options") == "nosniff", name
         assert response.getheader("Content-Security-Policy") == "sandbox; default-src 'none'"
         connection.close()
+    # Private files are never served to anyone directly (only through X-Accel-Redirect).
+    connection = http.client.HTTPConnection("127.0.0.1", nginx, timeout=5)
+    connection.request("GET", "/private-media/photos/a.jpg")
+    assert connection.getresponse().status == 404
+    connection.close()
     # The allow-list is the app's.
     suffixes = {suffix.lstrip(".") for suffix in MEDIA_TYPES}
     config = (ROOT / "deploy" / "nginx-microcache.conf").read_text()
     for suffix in suffixes:
         assert f" {suffix}" in config or f"|{suffix}" in config, suffix
+
+
+# Private until shown --------------------------------------------------------------------------------
+
+
+def public_files(media_root):
+    return sorted(str(p.relative_to(media_root)) for p in Path(media_root).rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def people(db):
+    from django.contrib.auth.models import Group
+
+    from liveblogs.roles import EDITORS, REPORTERS
+
+    from .factories import make_reporter, make_user
+
+    editor = make_user(username="ed", is_staff=True)
+    editor.groups.add(Group.objects.get(name=EDITORS))
+    reporter = make_user(username="rita")
+    reporter.groups.add(Group.objects.get(name=REPORTERS))
+    make_reporter(name="Rita Field", user=reporter)
+    return editor, reporter
+
+
+def test_a_readers_photo_is_served_to_the_desk_only(client, people, media_root):
+    from .factories import make_page, make_photo, make_submission
+
+    editor, reporter = people
+    photo = make_photo(caption="My cellar")
+    make_submission(live_page=make_page(), photo=photo)
+    assert public_files(media_root) == []  # nothing under the media URL at all
+    assert photo.original_url.startswith(f"/file/photos/{photo.pk}/")
+    assert "/media/" not in photo.picture.srcset_jpeg
+    assert client.get(photo.original_url)["Location"].startswith("/accounts/login/")
+    client.force_login(reporter)
+    assert client.get(photo.original_url).status_code == 404
+    client.force_login(editor)
+    response = client.get(photo.original_url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Cache-Control"] == "private, max-age=3600"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
+    for entry in photo.renditions:
+        name = Path(entry["name"]).name
+        assert client.get(f"/file/photos/{photo.pk}/{name}").status_code == 200
+    assert client.get(f"/file/photos/{photo.pk}/other.jpg").status_code == 404
+
+
+def test_a_photo_goes_public_when_an_update_showing_it_is_published(client, people, media_root):
+    from liveblogs.models import Update
+
+    from .factories import make_page, make_photo, make_update
+
+    editor, reporter = people
+    photo = make_photo(uploaded_by=reporter)
+    update = make_update(live_page=make_page(slug="flood"), status=Update.Status.DRAFT,
+                         photos=[photo], created_by=reporter)
+    assert public_files(media_root) == []
+    update.publish(by=editor)
+    photo.refresh_from_db()
+    assert photo.public
+    # Every rendition, and not the original, is now public.
+    assert public_files(media_root) == sorted(r["name"] for r in photo.renditions)
+    html = client.get("/live/flood/").content.decode()
+    assert f'srcset="/media/{photo.renditions[-1]["name"]}' in html or "/media/photos/" in html
+    assert "/file/photos/" not in html
+    for url in re.findall(r'/media/[^\s"]+', html):
+        assert (media_root / url.removeprefix("/media/")).exists(), url
+
+
+def test_nginx_sends_private_files_when_told_to(client, people, settings):
+    from .factories import make_photo
+
+    editor, _reporter = people
+    settings.LIVEBLOGS_PRIVATE_ACCEL_REDIRECT = "/private-media/"
+    photo = make_photo()
+    client.force_login(editor)
+    response = client.get(photo.original_url)
+    assert response["X-Accel-Redirect"] == f"/private-media/{photo.image.name}"
+    assert response["Content-Type"] == "image/jpeg" and not response.content

@@ -5,7 +5,6 @@ import json
 import re
 import zipfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -19,6 +18,7 @@ from liveblogs import portable
 from liveblogs.models import LivePage, Photo, ReaderSubmission, Reporter, Series, Update, Video
 from liveblogs.portable import ArchiveError, import_livepage, unpack
 
+from .conftest import stored_files, use_media_root
 from .factories import (
     make_callout,
     make_key_point,
@@ -132,7 +132,7 @@ def test_round_trip_shows_readers_the_same_recap(client, recap, tmp_path, settin
     path = export(tmp_path)
 
     forget_everything()
-    settings.MEDIA_ROOT = tmp_path / "other-installation-media"
+    use_media_root(settings, tmp_path / "other-installation-media")
     out = io.StringIO()
     call_command("import_livepage", str(path), stdout=out)
     assert "Imported “Storm hits the harbour”" in out.getvalue()
@@ -163,8 +163,8 @@ def test_round_trip_shows_readers_the_same_recap(client, recap, tmp_path, settin
     assert len(urls) == len(media_urls(before_html)) > 0
     for url in urls:
         assert default_storage.exists(url.removeprefix("/media/")), url
-    assert Path(settings.MEDIA_ROOT, Photo.objects.get(caption="Boats pulled up the ramp")
-                .image.name).exists()
+    boats = Photo.objects.get(caption="Boats pulled up the ramp")
+    assert boats.image.storage.exists(boats.image.name)
     assert Reporter.objects.get(slug="mara-quill").headshot.alt_text == "Mara Quill"
     # The uploaded video is the same film, played from this installation's media.
     video = Video.objects.get(title="Harbour cam at dusk")
@@ -260,17 +260,13 @@ def test_an_archive_with_a_file_that_is_not_a_photo_is_refused(recap, tmp_path):
     assert not LivePage.objects.exists() and not Photo.objects.exists()
 
 
-def stored_files(settings):
-    return sorted(p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
-
-
 def test_a_refused_archive_leaves_no_file_behind(recap, tmp_path, settings):
     def last_update_bogus(data):
         data["updates"][-1]["status"] = "bogus"  # refused after every photo and video is stored
 
     path = tamper(export(tmp_path), tmp_path, last_update_bogus)
     forget_everything()
-    settings.MEDIA_ROOT = tmp_path / "other-installation-media"
+    use_media_root(settings, tmp_path / "other-installation-media")
     assert re.fullmatch(r"The archive's update 'update-\d+' is refused: status: .*",
                         refusal("import_livepage", str(path)))
     assert stored_files(settings) == []
@@ -280,7 +276,7 @@ def test_a_refused_archive_leaves_no_file_behind(recap, tmp_path, settings):
 def test_a_failed_import_leaves_nothing_behind(recap, tmp_path, settings):
     path = export(tmp_path)
     forget_everything()
-    settings.MEDIA_ROOT = tmp_path / "other-installation-media"
+    use_media_root(settings, tmp_path / "other-installation-media")
     with zipfile.ZipFile(path) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
     broken = io.BytesIO()

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from liveblogs.permissions import policy
 from liveblogs.models import LivePage
+from liveblogs.permissions import policy
 from liveblogs.roles import EDITORS, REPORTERS
 
 from .factories import make_page, make_reporter, make_user

@@ -117,11 +117,13 @@ def test_pages_carry_no_inline_script(client, db):
 
 
 def test_the_admin_and_errors_have_the_policy(client, db, editor_client):
-    admin = content_security_policy(inline_styles=True, code=STATIC)
+    admin = content_security_policy(
+        inline_styles=True, code=f"{STATIC} http://testserver/admin/jsi18n/")
     assert client.get("/admin/login/")["Content-Security-Policy"] == admin
     assert editor_client.get("/admin/")["Content-Security-Policy"] == admin
     # The admin's templates carry style attributes and <style> blocks; its scripts are files.
-    assert f"style-src {STATIC} 'unsafe-inline'" in admin and f"script-src {STATIC};" in admin
+    assert f"style-src {STATIC} http://testserver/admin/jsi18n/ 'unsafe-inline'" in admin
+    assert f"script-src {STATIC} http://testserver/admin/jsi18n/;" in admin
     assert client.get("/live/nowhere/")["Content-Security-Policy"] == content_security_policy(
         code=STATIC)
 
