@@ -19,12 +19,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import revisions
+from . import revisions, workflow
 from .forms import PhotoForm
 from .permissions import policy
 from .models import (
     Callout,
-    EditConflict,
     KeyPoint,
     LivePage,
     Photo,
@@ -238,17 +237,13 @@ class UpdatePhotoFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        if self.instance.status != Update.Status.PUBLISHED:
-            return
-        problems = [
-            problem
-            for form in self.forms
-            if not (self.can_delete and self._should_delete_form(form))
-            and (photo := form.cleaned_data.get("photo")) is not None
-            and (problem := photo.publishing_problem())
-        ]
-        if problems:
-            raise ValidationError(problems)
+        if self.instance.status == Update.Status.PUBLISHED:
+            workflow.check_publishable(
+                photo
+                for form in self.forms
+                if not (self.can_delete and self._should_delete_form(form))
+                and (photo := form.cleaned_data.get("photo")) is not None
+            )
 
 
 class UpdatePhotoInline(PolicyInline, admin.TabularInline):
@@ -292,17 +287,6 @@ def flag_action(flag, value, description, permissions, done_message):
         )
 
     return action
-
-
-def conflict_message(current):
-    """What an editor whose save came too late is told: who saved first, when, and what to do."""
-    return _(
-        "Saved by %(name)s at %(time)s while you were editing. Your text is below; copy what you "
-        "need, then reload to see their version."
-    ) % {
-        "name": current.edited_by_name,
-        "time": dateformat.format(timezone.localtime(current.edited_at), "g:i a T"),
-    }
 
 
 class UpdateAdminForm(forms.ModelForm):
@@ -358,7 +342,7 @@ class UpdateAdminForm(forms.ModelForm):
                 .get(pk=self.instance.pk)
             )
             if cleaned_data.get("revision") != current.revision:
-                raise ValidationError(conflict_message(current), code="edit_conflict")
+                raise ValidationError(workflow.conflict_message(current), code="edit_conflict")
         return cleaned_data
 
 
@@ -498,11 +482,7 @@ class UpdateAdmin(PolicyAdmin, admin.ModelAdmin):
                 photos = ordered_rows(formset, "photo")
         if form.cleaned_data.get("pinned") and "pinned" in form.changed_data:
             # As Update.pin(): the page's other pinned update is unpinned, with its revision.
-            others = Update.objects.filter(live_page_id=form.instance.live_page_id, pinned=True)
-            if form.instance.pk is not None:
-                others = others.exclude(pk=form.instance.pk)
-            for other in others:
-                other.set_flag("pinned", False, by=request.user)
+            workflow.unpin_others(form.instance, by=request.user)
         form.instance.save_edit(
             by=request.user,
             expected_revision=form.cleaned_data.get("revision") if change else None,
@@ -514,10 +494,10 @@ class UpdateAdmin(PolicyAdmin, admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except EditConflict as conflict:
+        except workflow.EditConflict as conflict:
             # Only if a save slipped in between the form's check and ours (the check locks the
             # row, so on PostgreSQL it cannot): nothing was written.
-            self.message_user(request, conflict_message(conflict.current), messages.ERROR)
+            self.message_user(request, workflow.conflict_message(conflict.current), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def get_urls(self):
@@ -577,9 +557,10 @@ class UpdateAdmin(PolicyAdmin, admin.ModelAdmin):
         photos = {p.pk: p for p in Photo.objects.filter(pk__in=[p["id"] for p in revision.photos])}
         photos = [photos[p["id"]] for p in revision.photos if p["id"] in photos]
         if update.status == Update.Status.PUBLISHED:
-            problems = [problem for photo in photos if (problem := photo.publishing_problem())]
-            if problems:
-                for problem in problems:
+            try:
+                workflow.check_publishable(photos)
+            except ValidationError as problems:
+                for problem in problems.messages:
                     self.message_user(request, problem, messages.ERROR)
                 return HttpResponseRedirect(back)
         update.headline, update.body = revision.headline, revision.body
@@ -591,8 +572,8 @@ class UpdateAdmin(PolicyAdmin, admin.ModelAdmin):
                     authors=[authors[a["id"]] for a in revision.authors if a["id"] in authors],
                     photos=photos,
                 )
-        except EditConflict as conflict:
-            self.message_user(request, conflict_message(conflict.current), messages.ERROR)
+        except workflow.EditConflict as conflict:
+            self.message_user(request, workflow.conflict_message(conflict.current), messages.ERROR)
             return HttpResponseRedirect(back)
         self.log_change(request, update, _("Restored the version saved at %(time)s.") % {
             "time": dateformat.format(timezone.localtime(revision.created_at), "Y-m-d g:i a T")

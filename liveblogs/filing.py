@@ -19,15 +19,13 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import images, markup, media
+from . import images, markup, media, workflow
 from .forms import FilingForm, FilingPhotoForm
-from .models import EditConflict, LivePage, Photo, Update
+from .models import LivePage, Photo, Update
 from .permissions import policy
 
 Status = Update.Status
@@ -136,10 +134,10 @@ def file_update(request, pk=None):
     except ValidationError as error:
         form.add_error(None, error)
         return render_form(request, form, photo_forms, update, status=400)
-    except EditConflict as conflict:
+    except workflow.EditConflict as conflict:
         if is_own_repeat(conflict.current, form, user):
             return redirect("liveblogs:filed", pk=conflict.current.pk)
-        form.add_error(None, conflict_message(conflict.current))
+        form.add_error(None, workflow.conflict_message(conflict.current))
         return render_form(request, form, photo_forms, update, status=409)
     except IntegrityError:
         # The same form sent twice at once: the other request made the update.
@@ -220,10 +218,7 @@ def save_filing(form, photos):
     elif action == FilingForm.DRAFT:
         update.status = Status.DRAFT
     if update.status == Status.PUBLISHED:
-        # The same check the desk's publish makes: every photo needs alt text and a credit.
-        problems = [photo.publishing_problem() for photo in photos if photo.missing_for_publishing()]
-        if problems:
-            raise ValidationError(problems)
+        workflow.check_publishable(photos)
     reporter = getattr(user, "reporter", None)
     own = [reporter] if reporter and (update.pk is None or reporter in update.authors.all()) else []
     authors = [*own, *data["coauthors"]] if update.pk is None else keep_order(update, own, data)
@@ -251,14 +246,6 @@ def is_own_repeat(current, form, user):
         current.edited_by_id == user.pk
         and current.headline == data.get("headline")
         and current.body == data.get("body")
-    )
-
-
-def conflict_message(current):
-    when = date_format(timezone.localtime(current.edited_at), "g:i:s a")
-    return (
-        f"{current.edited_by_name} saved this update at {when} while you were editing. Nothing was "
-        f"saved: your text is below. Copy what you need, then open the update again to see their version."
     )
 
 

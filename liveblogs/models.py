@@ -26,8 +26,9 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from . import images, media, videos
+from . import images, media, videos, workflow
 from .sanitize import clean_html
+from .workflow import EditConflict  # noqa: F401  (where the forms' callers look for it)
 
 
 def validate_time_zone(value):
@@ -239,7 +240,7 @@ class Photo(models.Model):
                 if stored != name:  # a storage that renames rather than overwrites
                     raise RuntimeError(f"Public storage stored {name} as {stored}.")
         if not self.public:
-            models.QuerySet.update(Photo.objects.filter(pk=self.pk), public=True)
+            Photo.objects.filter(pk=self.pk).update(public=True)
             self.public = True
             self.__dict__.pop("picture", None)
 
@@ -385,7 +386,18 @@ class Video(models.Model):
         return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
 
 
-class LivePageQuerySet(models.QuerySet):
+class VersionedQuerySet(models.QuerySet):
+    """Rows whose bulk writes move their pages' versions (``update`` is overridden below)."""
+
+    def update_bookkeeping(self, **fields):
+        """Write ``fields`` as they are, moving no version: for versioning's own records (a
+        page's version and when it changed, the version an update carries) and for fields
+        readers never see. Every other bulk write is ``update()``, which readers' versions
+        follow."""
+        return models.QuerySet.update(self, **fields)
+
+
+class LivePageQuerySet(VersionedQuerySet):
     def public(self):
         """Pages readers may see: live now or ended (recaps). Drafts never."""
         return self.exclude(status=LivePage.Status.DRAFT)
@@ -398,8 +410,8 @@ class LivePageQuerySet(models.QuerySet):
             return 0
         slugs = [slug for _pk, slug in pages]
         new_version = F("version") + 1
-        count = models.QuerySet.update(
-            self, version=new_version, changed_at=timezone.now(), **dict.fromkeys(also, new_version)
+        count = self.update_bookkeeping(
+            version=new_version, changed_at=timezone.now(), **dict.fromkeys(also, new_version)
         )
         # Polling readers read the version from the shared cache. Drop it now, and again once the
         # change commits, in case a reader put the old version back in between.
@@ -564,7 +576,7 @@ class LivePage(models.Model):
         self.save()
 
 
-class PageContentQuerySet(models.QuerySet):
+class PageContentQuerySet(VersionedQuerySet):
     """Rows shown on a live page: bulk writes move their pages' versions."""
 
     def update(self, **kwargs):
@@ -630,18 +642,7 @@ class KeyPoint(PageContent):
         return self.text[:80]
 
 
-class EditConflict(Exception):
-    """An edit based on an older revision of the update; ``current`` is the update as it is now."""
-
-    def __init__(self, current):
-        self.current = current
-        super().__init__(
-            f"Update {current.pk} is at revision {current.revision}, saved by {current.edited_by_name} "
-            f"at {current.edited_at:%Y-%m-%d %H:%M:%S %Z}."
-        )
-
-
-class UpdateQuerySet(models.QuerySet):
+class UpdateQuerySet(VersionedQuerySet):
     SHOWN = ("published", "withdrawn")
 
     def visible(self):
@@ -679,7 +680,7 @@ class UpdateQuerySet(models.QuerySet):
         # In page order, so concurrent changes lock page rows in the same order (no deadlock).
         for page_id in sorted(set(self.values_list("live_page_id", flat=True))):
             version = LivePage.objects.next_version(page_id)
-            models.QuerySet.update(self.filter(live_page_id=page_id), page_version=version)
+            self.filter(live_page_id=page_id).update_bookkeeping(page_version=version)
 
     def update(self, **kwargs):
         """Bulk edits are edits readers see: each page's version rises and its rows carry it.
@@ -866,13 +867,13 @@ class Update(models.Model):
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "page_version"}
             super().save(*args, **kwargs)
-            if self.status == self.Status.PUBLISHED:
-                # The version moved before the row was written (it carries the version), so the
-                # photos this update now shows readers are made public here, not in bump_version.
-                Photo.objects.publish_shown([self.live_page_id])
+            if self.status == self.Status.PUBLISHED and getattr(
+                self, "_loaded_status", None
+            ) != self.Status.PUBLISHED:
+                workflow.went_public(self)
             if not adding:
                 self.revision = (
-                    models.QuerySet(Update, using=self._state.db)
+                    Update.objects.using(self._state.db)
                     .filter(pk=self.pk).values_list("revision", flat=True).get()
                 )
 
@@ -900,150 +901,34 @@ class Update(models.Model):
         micros = round(self.published_at.timestamp() * 1_000_000)
         return f"{micros}-{self.pk}"
 
-    def photos_missing_words(self):
-        """Photos that may not be published yet, with what each lacks."""
-        return [
-            (photo, missing)
-            for photo in self.photos.all()
-            if (missing := photo.missing_for_publishing())
-        ]
-
     def check_publishable(self):
-        problems = [photo.publishing_problem() for photo, _missing in self.photos_missing_words()]
-        if problems:
-            raise ValidationError(problems)
+        workflow.check_publishable(self.photos.all())
+
+    # The verbs, in workflow.py.
 
     def lock(self):
-        """Read this update's row again, locked until the transaction ends, into this instance.
+        return workflow.lock(self)
 
-        Status and flag changes (publish, withdraw, pin, key event) start here, so they act on the
-        update as it is now and never write back text a colleague has changed since it was loaded.
-        """
-        fresh = type(self).objects.select_for_update().get(pk=self.pk)
-        for field in self._meta.concrete_fields:
-            setattr(self, field.attname, getattr(fresh, field.attname))
-        self._loaded_status = fresh._loaded_status
-        return self
-
-    @transaction.atomic
     def save_edit(self, *, by, expected_revision=None, minor=False, authors=None, photos=None):
-        """Save an editor's changes to this update: the one way an editing form saves.
-
-        In one transaction: lock the row; refuse with ``EditConflict`` an edit based on another
-        revision than the stored one (``expected_revision``, when given); record who edited; mark
-        the update “edited” for readers (``revised_at``) when it was already published, stays
-        published and something readers see changed, unless the edit is ``minor`` (a correction
-        never is); stamp a changed correction note with ``corrected_at``; replace the bylines and
-        photos with ``authors`` and ``photos`` (lists in order; None leaves them); save; and keep
-        one revision. Returns the update.
-        """
-        adding = self._state.adding or self.pk is None
-        current = None
-        if not adding:
-            current = (
-                type(self).objects.select_for_update(of=("self",)).select_related("edited_by")
-                .get(pk=self.pk)
-            )
-            if expected_revision is not None and int(expected_revision) != current.revision:
-                raise EditConflict(current)
-            # The row's status, not the one this instance may have loaded long ago.
-            self._loaded_status = current.status
-        now = timezone.now()
-        old_note = current.correction_note if current else ""
-        if self.correction_note.strip() != old_note.strip():
-            self.corrected_at = now if self.correction_note.strip() else None
-            minor = False
-        authors = None if authors is None else list(authors)
-        photos = None if photos is None else list(photos)
-        if (
-            current is not None
-            and not minor
-            and current.status == self.Status.PUBLISHED
-            and self.status == self.Status.PUBLISHED
-            and self._reader_visible_change(current, authors, photos)
-        ):
-            self.revised_at = now
-        if adding:
-            self.created_by = self.created_by or by
-        if self.status == self.Status.PUBLISHED and (current is None or current.status != self.status):
-            self.published_by = by
-        self.edited_by = by
-        self.save()
-        if authors is not None and authors != [b.reporter for b in self.bylines.select_related("reporter")]:
-            UpdateAuthor.objects.filter(update=self).delete()
-            UpdateAuthor.objects.bulk_create(
-                UpdateAuthor(update=self, reporter=reporter, position=position)
-                for position, reporter in enumerate(authors)
-            )
-            Update.objects.filter(pk=self.pk).touch()
-        if photos is not None and photos != [p.photo for p in self.update_photos.select_related("photo")]:
-            UpdatePhoto.objects.filter(update=self).delete()
-            UpdatePhoto.objects.bulk_create(
-                UpdatePhoto(update=self, photo=photo, position=position)
-                for position, photo in enumerate(photos)
-            )
-            Update.objects.filter(pk=self.pk).touch()
-        self.page_version = (
-            models.QuerySet(Update).filter(pk=self.pk).values_list("page_version", flat=True).get()
-        )
-        self.record_revision(by=by)
-        return self
-
-    def _reader_visible_change(self, current, authors, photos):
-        """Whether readers would see this instance differ from ``current`` (the stored row)."""
-        if (self.headline, clean_html(self.body), self.video_id, self.correction_note) != (
-            current.headline, current.body, current.video_id, current.correction_note
-        ):
-            return True
-        if authors is not None and [r.pk for r in authors] != list(
-            current.bylines.values_list("reporter_id", flat=True)
-        ):
-            return True
-        return photos is not None and [p.pk for p in photos] != list(
-            current.update_photos.values_list("photo_id", flat=True)
+        return workflow.save_edit(
+            self, by=by, expected_revision=expected_revision, minor=minor, authors=authors,
+            photos=photos,
         )
 
-    @transaction.atomic
     def publish(self, *, by):
-        """Put the update in front of readers, now unless a published time was set."""
-        self.lock()
-        self.check_publishable()
-        self.status = self.Status.PUBLISHED
-        self.published_at = self.published_at or timezone.now()
-        self.published_by = by
-        self.edited_by = by
-        self.save(update_fields=["status", "published_at", "published_by", "edited_by"])
-        self.answers.update(status=ReaderSubmission.Status.ANSWERED)
-        self.record_revision(by=by)
+        return workflow.publish(self, by=by)
 
-    @transaction.atomic
     def withdraw(self, *, by):
-        """Take the update down. Readers stop seeing it; the row and its revisions stay."""
-        self.lock()
-        self.status = self.Status.WITHDRAWN
-        self.pinned = False
-        self.edited_by = by
-        self.save(update_fields=["status", "pinned", "edited_by"])
-        self.record_revision(by=by)
+        return workflow.withdraw(self, by=by)
 
-    @transaction.atomic
     def pin(self, *, by):
-        """Show this update first on its page, unpinning any other."""
-        others = Update.objects.filter(live_page_id=self.live_page_id, pinned=True).exclude(pk=self.pk)
-        for other in others:
-            other.set_flag("pinned", False, by=by)
-        self.set_flag("pinned", True, by=by)
+        return workflow.pin(self, by=by)
 
-    @transaction.atomic
     def set_flag(self, name, value, *, by):
-        """Set ``pinned`` or ``key_event`` and keep a revision."""
-        if name not in {"pinned", "key_event"}:
-            raise ValueError(f"{name} is not a flag of an update")
-        self.lock()
-        setattr(self, name, value)
-        self.edited_by = by
-        self.save(update_fields=[name, "edited_by"])
-        self.record_revision(by=by)
+        return workflow.set_flag(self, name, value, by=by)
+
+    def record_revision(self, *, by):
+        return workflow.record_revision(self, by=by)
 
     def revision_snapshot(self, *, by):
         """An unsaved ``UpdateRevision`` of the update as it stands, bylines and photos in order."""
@@ -1057,18 +942,6 @@ class Update(models.Model):
             created_by=by,
             page_version=self.page_version,
         )
-
-    def record_revision(self, *, by):
-        """Keep the update as it stands now, authors and photos included."""
-        # Read afresh: a prefetch made before the bylines or photos changed would be stale.
-        getattr(self, "_prefetched_objects_cache", {}).clear()
-        fresh = Update.objects.filter(pk=self.pk).with_bylines_and_photos().get()
-        fresh.headline, fresh.body, fresh.status = self.headline, self.body, self.status
-        fresh.page_version = self.page_version
-        revision = fresh.revision_snapshot(by=by)
-        revision.update = self
-        revision.save()
-        return revision
 
 
 class UpdateAuthor(models.Model):

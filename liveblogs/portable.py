@@ -656,7 +656,7 @@ class Importer:
         if not existing and page_data.get("changed_at"):
             # Readers see when the page last changed, not when it was copied here. (A replaced
             # page keeps "now": its readers may have seen a later change.)
-            models.QuerySet.update(LivePage.objects.filter(pk=page.pk), changed_at=changed_at)
+            LivePage.objects.filter(pk=page.pk).update_bookkeeping(changed_at=changed_at)
         page.refresh_from_db()
         return page
 

@@ -7,7 +7,7 @@ Admin inlines save and delete the rows one by one; ``update.authors.set(...)`` a
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from .models import ReaderSubmission, Update, UpdateAuthor, UpdatePhoto
+from .models import Update, UpdateAuthor, UpdatePhoto
 
 
 @receiver(post_save, sender=UpdateAuthor)
@@ -29,15 +29,3 @@ def many_to_many_changed(sender, instance, action, reverse, pk_set, **kwargs):
     elif action == "pre_clear":
         # reporter.updates.clear(): afterwards nothing says which updates lost the byline.
         instance.updates.touch()
-
-
-@receiver(post_save, sender=Update)
-def answered_when_published(sender, instance, created, **kwargs):
-    """Reader submissions answered in an update are answered once it is published, whichever way
-    it was: ``Update.publish`` or a form that sets the status (the admin's change form)."""
-    if (
-        not created
-        and instance.status == Update.Status.PUBLISHED
-        and getattr(instance, "_loaded_status", None) != Update.Status.PUBLISHED
-    ):
-        instance.answers.update(status=ReaderSubmission.Status.ANSWERED)

@@ -390,7 +390,7 @@ def test_a_stale_edit_is_refused_with_who_and_when_and_keeps_the_text(client, ri
     response = client.post(edit, {**fields, "action": "draft", "headline": "My headline", "body": "My words."})
     html = response.content.decode()
     assert response.status_code == 409
-    assert "Dana Desk saved this update at" in html
+    assert "Saved by Dana Desk at" in html
     assert 'value="My headline"' in html and "My words." in html
     update.refresh_from_db()
     assert update.headline == "Desk's headline"

@@ -1,0 +1,221 @@
+"""The verbs of the live desk: edit, publish, withdraw, pin, mark a key event, keep a revision.
+
+Each is one function, inside one transaction, acting on the update as it is in the database (the
+row is locked and read again), so an action never writes back words a colleague changed since the
+form was loaded. The admin, ``/file/``, the bulk actions and any code reach them through the model's
+one-line methods (``update.publish(by=...)``), as Wagtail's actions do. The rules that more than one
+verb needs are here once: what a photo needs before it goes out (``check_publishable``), that one
+update is pinned per page (``unpin_others``), what publishing sets off (``went_public``) and what
+an editor who saved too late is told (``conflict_message``).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+
+from .sanitize import clean_html
+
+
+class EditConflict(Exception):
+    """An edit based on an older revision of the update; ``current`` is the update as it is now."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(
+            f"Update {current.pk} is at revision {current.revision}, saved by "
+            f"{current.edited_by_name} at {current.edited_at:%Y-%m-%d %H:%M:%S %Z}."
+        )
+
+
+def conflict_message(current):
+    """What an editor whose save came too late is told: who saved first, when, and what to do."""
+    return _(
+        "Saved by %(name)s at %(time)s while you were editing. Your text is below; copy what you "
+        "need, then reload to see their version."
+    ) % {
+        "name": current.edited_by_name,
+        "time": dateformat.format(timezone.localtime(current.edited_at), "g:i a T"),
+    }
+
+
+def check_publishable(photos):
+    """Refuse, naming each, photos that may not go out yet: every photo needs alt text and a
+    credit before an update showing it is published."""
+    problems = [problem for photo in photos if (problem := photo.publishing_problem())]
+    if problems:
+        raise ValidationError(problems)
+
+
+def lock(update):
+    """Read ``update``'s row again, locked until the transaction ends, into the instance.
+
+    Status and flag changes start here, so they act on the update as it is now and never write
+    back text a colleague has changed since it was loaded.
+    """
+    fresh = type(update).objects.select_for_update().get(pk=update.pk)
+    for field in update._meta.concrete_fields:
+        setattr(update, field.attname, getattr(fresh, field.attname))
+    update._loaded_status = fresh._loaded_status
+    return update
+
+
+def went_public(update):
+    """What publishing an update sets off, however it was published (an action, a form that set
+    the status, an import): the photos it shows become public, and the reader questions it
+    answers are marked answered. Called by ``Update.save`` as the row is written."""
+    from .models import Photo, ReaderSubmission
+
+    Photo.objects.publish_shown([update.live_page_id])
+    if update.pk is not None:
+        update.answers.update(status=ReaderSubmission.Status.ANSWERED)
+
+
+@transaction.atomic
+def save_edit(update, *, by, expected_revision=None, minor=False, authors=None, photos=None):
+    """Save an editor's changes to ``update``: the one way an editing form saves.
+
+    Lock the row; refuse with ``EditConflict`` an edit based on another revision than the stored
+    one (``expected_revision``, when given); record who edited; mark the update "edited" for
+    readers (``revised_at``) when it was already published, stays published and something readers
+    see changed, unless the edit is ``minor`` (a correction never is); stamp a changed correction
+    note with ``corrected_at``; replace the bylines and photos with ``authors`` and ``photos``
+    (lists in order; None leaves them); save; and keep one revision. Returns the update.
+    """
+    from .models import Update, UpdateAuthor, UpdatePhoto
+
+    adding = update._state.adding or update.pk is None
+    current = None
+    if not adding:
+        current = (
+            Update.objects.select_for_update(of=("self",)).select_related("edited_by")
+            .get(pk=update.pk)
+        )
+        if expected_revision is not None and int(expected_revision) != current.revision:
+            raise EditConflict(current)
+        # The row's status, not the one this instance may have loaded long ago.
+        update._loaded_status = current.status
+    now = timezone.now()
+    old_note = current.correction_note if current else ""
+    if update.correction_note.strip() != old_note.strip():
+        update.corrected_at = now if update.correction_note.strip() else None
+        minor = False
+    authors = None if authors is None else list(authors)
+    photos = None if photos is None else list(photos)
+    Status = Update.Status
+    if (
+        current is not None
+        and not minor
+        and current.status == Status.PUBLISHED
+        and update.status == Status.PUBLISHED
+        and reader_visible_change(update, current, authors, photos)
+    ):
+        update.revised_at = now
+    if adding:
+        update.created_by = update.created_by or by
+    if update.status == Status.PUBLISHED and (current is None or current.status != update.status):
+        update.published_by = by
+    update.edited_by = by
+    update.save()
+    if authors is not None and authors != [
+        b.reporter for b in update.bylines.select_related("reporter")
+    ]:
+        UpdateAuthor.objects.filter(update=update).delete()
+        UpdateAuthor.objects.bulk_create(
+            UpdateAuthor(update=update, reporter=reporter, position=position)
+            for position, reporter in enumerate(authors)
+        )
+        Update.objects.filter(pk=update.pk).touch()
+    if photos is not None and photos != [p.photo for p in update.update_photos.select_related("photo")]:
+        UpdatePhoto.objects.filter(update=update).delete()
+        UpdatePhoto.objects.bulk_create(
+            UpdatePhoto(update=update, photo=photo, position=position)
+            for position, photo in enumerate(photos)
+        )
+        Update.objects.filter(pk=update.pk).touch()
+    update.page_version = (
+        Update.objects.filter(pk=update.pk).values_list("page_version", flat=True).get()
+    )
+    record_revision(update, by=by)
+    return update
+
+
+def reader_visible_change(update, current, authors, photos):
+    """Whether readers would see ``update`` differ from ``current`` (the stored row)."""
+    if (update.headline, clean_html(update.body), update.video_id, update.correction_note) != (
+        current.headline, current.body, current.video_id, current.correction_note
+    ):
+        return True
+    if authors is not None and [r.pk for r in authors] != list(
+        current.bylines.values_list("reporter_id", flat=True)
+    ):
+        return True
+    return photos is not None and [p.pk for p in photos] != list(
+        current.update_photos.values_list("photo_id", flat=True)
+    )
+
+
+@transaction.atomic
+def publish(update, *, by):
+    """Put ``update`` in front of readers, now unless a published time was set."""
+    lock(update)
+    check_publishable(update.photos.all())
+    update.status = update.Status.PUBLISHED
+    update.published_at = update.published_at or timezone.now()
+    update.published_by = by
+    update.edited_by = by
+    update.save(update_fields=["status", "published_at", "published_by", "edited_by"])
+    record_revision(update, by=by)
+
+
+@transaction.atomic
+def withdraw(update, *, by):
+    """Take ``update`` down. Readers stop seeing it; the row and its revisions stay."""
+    lock(update)
+    update.status = update.Status.WITHDRAWN
+    update.pinned = False
+    update.edited_by = by
+    update.save(update_fields=["status", "pinned", "edited_by"])
+    record_revision(update, by=by)
+
+
+@transaction.atomic
+def unpin_others(update, *, by):
+    """One update is pinned per page: unpin the page's others, each with its revision."""
+    others = type(update).objects.filter(live_page_id=update.live_page_id, pinned=True)
+    if update.pk is not None:
+        others = others.exclude(pk=update.pk)
+    for other in others:
+        set_flag(other, "pinned", False, by=by)
+
+
+@transaction.atomic
+def pin(update, *, by):
+    """Show ``update`` first on its page, unpinning any other."""
+    unpin_others(update, by=by)
+    set_flag(update, "pinned", True, by=by)
+
+
+@transaction.atomic
+def set_flag(update, name, value, *, by):
+    """Set ``pinned`` or ``key_event`` and keep a revision."""
+    if name not in {"pinned", "key_event"}:
+        raise ValueError(f"{name} is not a flag of an update")
+    lock(update)
+    setattr(update, name, value)
+    update.edited_by = by
+    update.save(update_fields=[name, "edited_by"])
+    record_revision(update, by=by)
+
+
+def record_revision(update, *, by):
+    """Keep ``update`` as it stands now, authors and photos included."""
+    # Read afresh: a prefetch made before the bylines or photos changed would be stale.
+    getattr(update, "_prefetched_objects_cache", {}).clear()
+    fresh = type(update).objects.filter(pk=update.pk).with_bylines_and_photos().get()
+    fresh.headline, fresh.body, fresh.status = update.headline, update.body, update.status
+    fresh.page_version = update.page_version
+    revision = fresh.revision_snapshot(by=by)
+    revision.update = update
+    revision.save()
+    return revision
