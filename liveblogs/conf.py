@@ -46,6 +46,23 @@ DEFAULTS = {
     # Their formats, served in the order AVIF, WebP, JPEG. JPEG, the fallback, is always made;
     # "avif" is made only where Pillow can write it (see README, "Photos").
     "RENDITION_FORMATS": ("webp", "jpeg"),
+    # Reader questions (questions.py, ratelimit.py, submissions.py).
+    # Seconds a person needs at least between seeing the ask form and sending it; quicker is a
+    # bot. And how long (seconds) a form may stay open before it must be sent again.
+    "ASK_MIN_SECONDS": 3,
+    "ASK_FORM_MAX_AGE": 24 * 3600,
+    # Messages one address may send in a window of seconds, counted in the shared cache.
+    # Readers behind one carrier or office address share it: keep it generous.
+    "ASK_RATE_LIMIT": 5,
+    "ASK_RATE_WINDOW": 600,
+    # How many reverse proxies in front of the site append to X-Forwarded-For. 0 trusts no
+    # header and uses REMOTE_ADDR; 1 for one nginx or CDN, and so on. Too high, and readers
+    # can claim any address and escape the rate limit.
+    "TRUSTED_PROXIES": 0,
+    # Who hears of each new reader submission by e-mail (Django's mail). Empty: no mail.
+    "ASK_NOTIFY_EMAILS": (),
+    # Days after which ``manage.py purge_submissions`` removes a submission's personal data.
+    "SUBMISSION_RETENTION_DAYS": 90,
 }
 
 
@@ -57,25 +74,3 @@ class Settings:
 
 
 settings = Settings()
-
-# Reader questions (questions.py) -----------------------------------------------------------------
-DEFAULTS.update(
-    {
-        # Seconds a person needs at least between seeing the ask form and sending it; quicker is a
-        # bot. And how long (seconds) a form may stay open before it must be sent again.
-        "ASK_MIN_SECONDS": 3,
-        "ASK_FORM_MAX_AGE": 24 * 3600,
-        # Messages one address may send in a window of seconds, counted in the shared cache.
-        # Readers behind one carrier or office address share it: keep it generous.
-        "ASK_RATE_LIMIT": 5,
-        "ASK_RATE_WINDOW": 600,
-        # How many reverse proxies in front of the site append to X-Forwarded-For. 0 trusts no
-        # header and uses REMOTE_ADDR; 1 for one nginx or CDN, and so on. Too high, and readers
-        # can claim any address and escape the rate limit.
-        "TRUSTED_PROXIES": 0,
-        # Who hears of each new reader submission by e-mail (Django's mail). Empty: no mail.
-        "ASK_NOTIFY_EMAILS": (),
-        # Days after which ``manage.py purge_submissions`` removes a submission's personal data.
-        "SUBMISSION_RETENTION_DAYS": 90,
-    }
-)

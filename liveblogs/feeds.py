@@ -1,7 +1,7 @@
 """RSS and Atom feeds of a live page's published updates, newest first.
 
 Only public pages have a feed and only published updates are in it: the updates come from
-``updates_for_readers()``, the same queryset the reader pages use, so a feed costs the same fixed
+``Update.objects.for_readers()``, the same queryset the reader pages use, so a feed costs the same fixed
 number of queries however many updates the page has.
 """
 
@@ -21,9 +21,8 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from .conf import settings
-from .models import LivePage
+from .models import LivePage, Update
 from .sanitize import xml_safe
-from .views import updates_for_readers
 
 FEED_LENGTH = 50
 
@@ -135,7 +134,7 @@ class LivePageFeed(Feed):
 
     def items(self, page):
         updates = list(
-            updates_for_readers().filter(live_page=page).order_by("-published_at", "-pk")[
+            Update.objects.for_readers().filter(live_page=page).order_by("-published_at", "-pk")[
                 :FEED_LENGTH
             ]
         )

@@ -1,13 +1,23 @@
 """Forms shared by the admin, the filing form and the reader form."""
 
+import hashlib
+import re
+import secrets
+import time
+
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout
+from crispy_forms.layout import HTML, Div, Field, Layout, Submit
 from django import forms
+from django.core import signing
+from django.core.cache import cache
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import images, markup
-from .models import LivePage, Photo, Reporter, Update
+from .conf import settings as app_settings
+from .models import LivePage, Photo, ReaderSubmission, Reporter, Update
 from .permissions import policy
 from .sanitize import strip_invisible
 
@@ -275,22 +285,7 @@ def coauthor_choices(user):
     return policy.reporters_for(user).filter(is_active=True).exclude(user=user).order_by("name")
 
 
-# Reader questions --------------------------------------------------------------------------------
-# The reader form of ``questions.py``. Its imports sit here so that this section is one block.
-
-import hashlib  # noqa: E402
-import re  # noqa: E402
-import secrets  # noqa: E402
-import time  # noqa: E402
-
-from crispy_forms.layout import HTML, Div, Field, Submit  # noqa: E402
-from django.core import signing  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.utils.crypto import salted_hmac  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
-
-from .conf import settings as app_settings  # noqa: E402
-from .models import ReaderSubmission  # noqa: E402
+# Reader questions (questions.py) ----------------------------------------------------------------
 
 RENDERED_SALT = "liveblogs.questions.rendered"
 PHONE_CHARACTERS = re.compile(r"[0-9+()./\- ]+")

@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -27,6 +28,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from . import images, media, videos, workflow
+from .conf import settings as app_settings
 from .sanitize import clean_html
 from .workflow import EditConflict  # noqa: F401  (where the forms' callers look for it)
 
@@ -402,6 +404,20 @@ class LivePageQuerySet(VersionedQuerySet):
         """Pages readers may see: live now or ended (recaps). Drafts never."""
         return self.exclude(status=LivePage.Status.DRAFT)
 
+    def cards(self):
+        """Public pages, newest first, with what ``_page_card.html`` shows: one query. The update
+        count is a subquery, not a join and GROUP BY: it runs for the cards shown only."""
+        published = (
+            Update.objects.filter(live_page=OuterRef("pk"), status=Update.Status.PUBLISHED)
+            .order_by().values("live_page").annotate(count=Count("pk")).values("count")
+        )
+        return (
+            self.public()
+            .select_related("series", "lead_photo", "lead_video__poster")
+            .annotate(update_count=Coalesce(Subquery(published), 0))
+            .order_by("-coverage_start", "-pk")
+        )
+
     def bump_version(self, *also):
         """Record a reader-visible change on every page here; ``also`` names fields (such as
         ``key_points_version``) that take the new version too."""
@@ -531,6 +547,8 @@ class LivePage(models.Model):
         with transaction.atomic():
             if self._state.adding:
                 super().save(*args, **kwargs)
+                if self.status != self.Status.DRAFT:  # public from the start: its lead too
+                    Photo.objects.publish_shown([self.pk])
                 return
             if kwargs.get("update_fields") is None:
                 # Never write back a version read earlier: updates may have moved it since.
@@ -560,6 +578,10 @@ class LivePage(models.Model):
     @property
     def tzinfo(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def open_callout(self):
+        """The newest callout on this page that takes answers now, or None."""
+        return self.callouts.accepting().first()
 
     def go_live(self):
         """Open the page to readers and start coverage now, unless a start was set."""
@@ -653,6 +675,25 @@ class UpdateQuerySet(VersionedQuerySet):
 
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
+
+    def for_readers(self):
+        """Published updates with everything ``_update.html`` shows, in a fixed number of
+        queries: the page, permalinks, feeds and ``changes.json`` all start here."""
+        return self.visible().select_related("video__poster", "callout").prefetch_related(
+            models.Prefetch("bylines", queryset=UpdateAuthor.objects.select_related("reporter")),
+            models.Prefetch("update_photos", queryset=UpdatePhoto.objects.select_related("photo")),
+        )
+
+    def stream_batch(self, before=None):
+        """One batch of a live page's stream from these updates: the pinned update (it leads the
+        first batch and is left out of the stream below it), the next updates newest first, and
+        the cursor for older ones (None at the end)."""
+        pinned = [] if before else list(self.filter(pinned=True))
+        batch = list(
+            self.filter(pinned=False).newest_first().older_than(before)[: app_settings.PAGE_SIZE + 1]
+        )
+        shown = batch[: app_settings.PAGE_SIZE]
+        return pinned, shown, shown[-1].cursor if len(batch) > app_settings.PAGE_SIZE else None
 
     def older_than(self, cursor):
         """Updates after ``cursor`` in newest-first order: keyset paging, so no OFFSET scans.
@@ -1008,6 +1049,12 @@ class UpdateRevision(models.Model):
 
 
 class CalloutQuerySet(PageContentQuerySet):
+    def accepting(self):
+        """Callouts taking answers now: open, and before their deadline if they have one."""
+        return self.filter(is_open=True).filter(
+            Q(deadline__isnull=True) | Q(deadline__gt=timezone.now())
+        )
+
     def delete(self):
         with transaction.atomic(using=self.db):
             # Deleting empties the updates' callout with a bulk SET_NULL, which moves no version:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, filing, live, questions, views
+from . import feeds, filing, polling, questions, views
 
 app_name = "liveblogs"
 
@@ -9,7 +9,7 @@ urlpatterns = [
     path("live/", views.livepage_list, name="livepage_list"),
     path("live/<slug:slug>/", views.livepage_detail, name="livepage"),
     path("live/<slug:slug>/updates/<int:pk>/", views.update_detail, name="update"),
-    path("live/<slug:slug>/changes.json", live.changes, name="changes"),
+    path("live/<slug:slug>/changes.json", polling.changes, name="changes"),
     path("live/<slug:slug>/feed/", feeds.LivePageFeed(), name="feed"),
     path("live/<slug:slug>/feed/atom/", feeds.LivePageAtomFeed(), name="feed_atom"),
     path("live/<slug:slug>/ask/", questions.ask, name="ask"),

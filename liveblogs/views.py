@@ -1,8 +1,6 @@
 """Reader-facing pages. Only public pages and published updates ever reach these templates."""
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
@@ -11,57 +9,15 @@ from django.views.decorators.http import require_safe
 from .caching import listing_cache, reader_cache
 from .conf import settings
 from .filters import LivePageFilter
-from .models import LivePage, Reporter, Series, Update, UpdateAuthor, UpdatePhoto
-from .questions import open_callout
+from .models import LivePage, Reporter, Series, Update
 from .structured_data import blog_posting, first_image, live_blog_posting, share_tags
-
-
-def updates_for_readers():
-    """Published updates with everything ``_update.html`` shows, in a fixed number of queries."""
-    return Update.objects.visible().select_related("video__poster", "callout").prefetch_related(
-        Prefetch("bylines", queryset=UpdateAuthor.objects.select_related("reporter")),
-        Prefetch("update_photos", queryset=UpdatePhoto.objects.select_related("photo")),
-    )
-
-
-def batch_of(updates, before=None):
-    """One batch of a live page's stream: the pinned update (it leads the first batch and is left
-    out of the stream below it), the next updates newest first, and the cursor for older ones."""
-    pinned = [] if before else list(updates.filter(pinned=True))
-    batch = list(
-        updates.filter(pinned=False).newest_first().older_than(before)[: settings.PAGE_SIZE + 1]
-    )
-    shown = batch[: settings.PAGE_SIZE]
-    return pinned, shown, shown[-1].cursor if len(batch) > settings.PAGE_SIZE else None
-
-
-def public_pages():
-    """Live pages and recaps, newest first, with what ``_page_card.html`` shows: one query."""
-    return (
-        LivePage.objects.public()
-        .select_related("series", "lead_photo", "lead_video__poster")
-        # A subquery, not a join and GROUP BY: it runs for the cards shown, not every page's updates.
-        .annotate(
-            update_count=Coalesce(
-                Subquery(
-                    Update.objects.filter(live_page=OuterRef("pk"), status=Update.Status.PUBLISHED)
-                    .order_by()
-                    .values("live_page")
-                    .annotate(count=Count("pk"))
-                    .values("count")
-                ),
-                0,
-            )
-        )
-        .order_by("-coverage_start", "-pk")
-    )
 
 
 @require_safe
 @listing_cache
 def home(request):
     """What is live now, then the six latest recaps, with a way into the archive."""
-    pages = public_pages()
+    pages = LivePage.objects.cards()
     return render(
         request,
         "liveblogs/home.html",
@@ -78,7 +34,7 @@ def livepage_list(request):
     """The archive: live pages and recaps, newest first (best match first when searching),
     filtered and paginated. Filters or a page number that cannot be used are explained on the
     page and left out; they never turn the archive into an error page."""
-    filterset = LivePageFilter(request.GET, queryset=public_pages())
+    filterset = LivePageFilter(request.GET, queryset=LivePage.objects.cards())
     paginator = Paginator(filterset.qs, settings.ARCHIVE_PAGE_SIZE)
     asked = request.GET.get("page", "1")
     page_notice = ""
@@ -125,10 +81,10 @@ def livepage_detail(request, slug):
     )
     key_only = request.GET.get("key") == "1"
     before = request.GET.get("before")
-    updates = updates_for_readers().filter(live_page=page)
+    updates = Update.objects.for_readers().filter(live_page=page)
     if key_only:
         updates = updates.filter(key_event=True)
-    pinned, shown, next_cursor = batch_of(updates, before)
+    pinned, shown, next_cursor = updates.stream_batch(before)
     # The latest few only, so the page costs the same at 10 updates and at 10,000;
     # "Show key events only" lists them all.
     key_events = list(
@@ -140,7 +96,7 @@ def livepage_detail(request, slug):
     on_this_page = {u.pk for u in [*pinned, *shown]}
     for event in key_events:
         event["here"] = event["pk"] in on_this_page
-    callout = open_callout(page) if page.is_live else None
+    callout = page.open_callout() if page.is_live else None
     return render(
         request,
         "liveblogs/livepage_detail.html",
@@ -173,7 +129,7 @@ def livepage_detail(request, slug):
 def update_detail(request, slug, pk):
     """One update on its own page, to share, with the way back to its place on the live page."""
     update = get_object_or_404(
-        updates_for_readers().select_related(
+        Update.objects.for_readers().select_related(
             "live_page__series", "live_page__lead_photo", "live_page__lead_video__poster"
         ),
         live_page__slug=slug,
@@ -213,7 +169,7 @@ def series_detail(request, slug):
     """A series and its newest live pages and recaps; the archive, filtered to it, has the rest."""
     series = get_object_or_404(Series, slug=slug)
     # One more than we show tells us whether to link to the rest, without counting.
-    pages = list(public_pages().filter(series=series)[: settings.ARCHIVE_PAGE_SIZE + 1])
+    pages = list(LivePage.objects.cards().filter(series=series)[: settings.ARCHIVE_PAGE_SIZE + 1])
     if not pages:
         # A series whose pages are all drafts may be an embargoed story: it does not exist yet.
         raise Http404("No public live pages in this series.")

@@ -38,15 +38,14 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
-def content_security_policy(media_origins=(), *, inline_styles=False, code="'self'"):
-    """Everything from this site only: no inline script or style, no plugins, no framing.
+def content_security_policy(media_origins=(), *, code="'self'", scripts=""):
+    """Everything from this site only: no inline script or style, no plugins, no framing, in the
+    admin as on reader pages (the app's admin styles are a stylesheet, ``liveblogs/admin.css``).
 
     Scripts, styles and fonts come from ``code``: the static files' address (``static_source``),
     not the whole site, so nothing stored under the media URL can ever be loaded as a script or
-    a stylesheet, whatever got uploaded there.
-
-    ``inline_styles`` is the admin's policy: its thumbnails and status colours are ``style``
-    attributes and some of its templates carry a ``<style>`` block. Scripts stay files there too.
+    a stylesheet, whatever got uploaded there. ``scripts`` adds script addresses that are views
+    (the admin's translated strings).
 
     ``img-src`` and ``media-src`` also take the media storage's origins (object storage, a CDN);
     ``data:`` is the empty favicon of the base templates, ``blob:`` a photo previewed before its
@@ -58,8 +57,8 @@ def content_security_policy(media_origins=(), *, inline_styles=False, code="'sel
     return "; ".join(
         [
             "default-src 'self'",
-            f"script-src {code}",
-            f"style-src {code} 'unsafe-inline'" if inline_styles else f"style-src {code}",
+            f"script-src {code}{f' {scripts}' if scripts else ''}",
+            f"style-src {code}",
             f"img-src {media} data: blob:",
             f"media-src {media}",
             f"font-src {code}",
@@ -108,13 +107,12 @@ class SecurityHeadersMiddleware:
         in_admin = self.in_admin(request)
         key = (static_source(request), in_admin)
         if (policy := self.policies.get(key)) is None:
-            code = key[0]
-            if in_admin and code != "'none'":
+            scripts = ""
+            if in_admin and key[0] != "'none'":
                 # The admin's translated strings come as a script from a view, not a file.
-                origin = f"{request.scheme}://{request.get_host()}"
-                code = f"{code} {origin}{reverse('admin:jsi18n')}"
+                scripts = f"{request.scheme}://{request.get_host()}{reverse('admin:jsi18n')}"
             policy = self.policies[key] = content_security_policy(
-                self.media, inline_styles=in_admin, code=code
+                self.media, code=key[0], scripts=scripts
             )
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

@@ -9,7 +9,7 @@ import feedparser
 import pytest
 
 from liveblogs.models import LivePage, Update
-from liveblogs.questions import answer_in_update
+from liveblogs.submissions import answer_in_update
 
 from .factories import make_page, make_photo, make_reporter, make_submission, make_update
 

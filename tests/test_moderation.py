@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liveblogs.models import Callout, Photo, ReaderSubmission, Update
-from liveblogs.questions import answer_in_update, purge_personal_data
+from liveblogs.submissions import answer_in_update, purge_personal_data
 from liveblogs.roles import REPORTERS
 
 from .factories import (

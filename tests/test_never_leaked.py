@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from liveblogs.models import LivePage, Update
-from liveblogs.questions import answer_in_update
+from liveblogs.submissions import answer_in_update
 
 from .factories import (
     make_callout,

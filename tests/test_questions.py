@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from liveblogs.forms import RENDERED_SALT, AskForm, render_token
 from liveblogs.models import LivePage, Photo, ReaderSubmission, Update
-from liveblogs.questions import address_key, client_address, hash_address
+from liveblogs.ratelimit import address_key, client_address, hash_address
 
 from .factories import jpeg_bytes, make_callout, make_page, make_update
 
@@ -373,7 +373,7 @@ def test_a_token_is_spent_only_by_a_message_that_is_sent(client, page, settings,
     token = render_token(at=time.time() - 60)
     assert send(client, rendered=token, body="Held up").status_code == 429
     later = time.time() + 61
-    monkeypatch.setattr("liveblogs.questions.time.time", lambda: later)
+    monkeypatch.setattr("liveblogs.ratelimit.time.time", lambda: later)
     assert send(client, rendered=token, body="Held up").status_code == 302
     assert ReaderSubmission.objects.filter(body="Held up").count() == 1
 
@@ -484,7 +484,7 @@ def test_the_limit_ends_with_its_window(client, page, settings, monkeypatch):
     assert send(client).status_code == 302
     assert send(client).status_code == 429
     later = time.time() + 61
-    monkeypatch.setattr("liveblogs.questions.time.time", lambda: later)
+    monkeypatch.setattr("liveblogs.ratelimit.time.time", lambda: later)
     assert send(client).status_code == 302
 
 

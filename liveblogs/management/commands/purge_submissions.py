@@ -9,7 +9,7 @@ and the update that answered them stay.
 from django.core.management.base import BaseCommand, CommandError
 
 from liveblogs.conf import settings
-from liveblogs.questions import holding_personal_data, purge_personal_data, purged_message
+from liveblogs.submissions import holding_personal_data, purge_personal_data, purged_message
 
 # Longer than any retention, and short enough that the day it names exists (``--days`` of a
 # hundred million would reach before the year 1 and overflow).

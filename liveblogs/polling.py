@@ -18,7 +18,6 @@ from django.views.decorators.http import require_safe
 from .caching import page_state
 from .conf import settings
 from .models import LivePage, Update
-from .views import batch_of, updates_for_readers
 
 
 def render_update(update, page):
@@ -34,7 +33,7 @@ def render_update(update, page):
 def latest(page):
     """The pinned update and the newest ones, as the page shows them to a reader arriving now,
     with the "Show older updates" address when there are more."""
-    pinned, shown, cursor = batch_of(updates_for_readers().filter(live_page=page))
+    pinned, shown, cursor = Update.objects.for_readers().filter(live_page=page).stream_batch()
     return [*pinned, *shown], (f"{page.get_absolute_url()}?before={cursor}" if cursor else None)
 
 
@@ -106,7 +105,7 @@ def changes_since(state, since):
         .values_list("pk", flat=True)[: settings.PAGE_SIZE + 1]
     )
     updates = list(
-        updates_for_readers()
+        Update.objects.for_readers()
         .filter(live_page=page, **changed)
         .order_by("-page_version")[: settings.PAGE_SIZE + 1]
     )

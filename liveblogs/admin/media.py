@@ -1,0 +1,80 @@
+"""Photos and videos in the admin: previews, and the words that go with them."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from ..forms import PhotoForm
+from .forms import HTTPS_LINKS, PolicyAdmin
+
+
+def thumbnail(photo, size=60):
+    """The photo's smallest rendition, cropped square."""
+    if not photo or not photo.image:
+        return ""
+    return format_html(
+        '<img src="{}" alt="{}" class="lb-thumb" width="{}" height="{}">',
+        photo.thumbnail_url,
+        photo.alt_text,
+        size,
+        size,
+    )
+
+
+
+class PhotoAdmin(PolicyAdmin, admin.ModelAdmin):
+    form = PhotoForm
+    list_display = ["preview", "caption", "credit", "has_alt_text", "size", "uploaded_by", "created_at"]
+    list_display_links = ["preview", "caption"]
+    search_fields = ["caption", "credit", "alt_text"]
+    list_filter = ["created_at"]
+    fields = ["image", "large_preview", "caption", "credit", "alt_text", "size", "uploaded_by"]
+    readonly_fields = ["large_preview", "size", "uploaded_by"]
+    list_select_related = ["uploaded_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("photo"))
+    def preview(self, photo):
+        return thumbnail(photo, 60)
+
+    @admin.display(description=_("preview"))
+    def large_preview(self, photo):
+        if not photo.pk:
+            return ""
+        return format_html(
+            '<img src="{}" alt="{}" class="lb-preview">',
+            photo.picture.jpeg_url(960),
+            photo.alt_text,
+        )
+
+    @admin.display(description=_("alt text"), boolean=True)
+    def has_alt_text(self, photo):
+        return bool(photo.alt_text.strip())
+
+    @admin.display(description=_("size"))
+    def size(self, photo):
+        return f"{photo.width} × {photo.height}" if photo.width else ""
+
+
+
+
+class VideoAdmin(PolicyAdmin, admin.ModelAdmin):
+    formfield_overrides = HTTPS_LINKS
+    list_display = ["title", "duration_display", "poster_preview", "created_at"]
+    search_fields = ["title", "description"]
+    autocomplete_fields = ["poster"]
+    list_select_related = ["poster"]
+
+    @admin.display(description=_("duration"), ordering="duration")
+    def duration_display(self, video):
+        return video.duration_display()
+
+    @admin.display(description=_("poster"))
+    def poster_preview(self, video):
+        return thumbnail(video.poster, 60)
+
+

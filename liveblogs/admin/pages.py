@@ -1,0 +1,225 @@
+"""Live pages, their series, The Latest, callouts and the reporters on their desks."""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..models import Callout, KeyPoint, LivePage, ReaderSubmission
+from ..permissions import policy
+from ..submissions import export_csv
+from .forms import HTTPS_LINKS, PolicyAdmin, PolicyInline
+
+
+class KeyPointInline(PolicyInline, admin.TabularInline):
+    model = KeyPoint
+    formfield_overrides = HTTPS_LINKS
+    extra = 1
+    fields = ["position", "text", "link"]
+    verbose_name = _("key point")
+    verbose_name_plural = _("The Latest — key points, in order (lowest position first)")
+
+
+class CalloutInline(PolicyInline, admin.StackedInline):
+    model = Callout
+    extra = 0
+    fields = [
+        "prompt", "description", ("is_open", "deadline"), ("ask_location", "ask_phone", "ask_photo"),
+        "submissions_link",
+    ]
+    readonly_fields = ["submissions_link"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(**CalloutAdmin.counts)
+
+    @admin.display(description=_("reader submissions"))
+    def submissions_link(self, callout):
+        return CalloutAdmin.submissions_link(callout) if callout.pk else ""
+
+
+
+
+class LivePageAdmin(PolicyAdmin, admin.ModelAdmin):
+    list_display = [
+        "title", "status_badge", "series", "coverage_start", "published_count", "waiting_count",
+    ]
+    list_filter = ["status", "series", "desk"]
+    search_fields = ["title", "standfirst", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["series", "lead_photo", "lead_video", "desk"]
+    date_hierarchy = "coverage_start"
+    inlines = [KeyPointInline, CalloutInline]
+    readonly_fields = ["version", "changed_at"]
+    list_select_related = ["series"]
+    ordering = ["-coverage_start"]  # annotated querysets drop Meta.ordering
+    actions = ["go_live", "end_coverage"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "series", "standfirst", "status"]}),
+        (_("Coverage"), {"fields": [("coverage_start", "coverage_end"), "time_zone"]}),
+        (_("Lead media"), {"fields": ["lead_photo", "lead_video"],
+                           "description": _("A photo or a video, not both.")}),
+        (_("Desk"), {"fields": ["desk", "needs_approval"]}),
+        (_("For readers' browsers"), {"fields": ["version", "changed_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                published_count=Count("updates", filter=Q(updates__status="published")),
+                waiting_count=Count("updates", filter=Q(updates__status="submitted")),
+            )
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, page):
+        return format_html(
+            '<span class="lb-status lb-status-{}">{}</span>', page.status, page.get_status_display()
+        )
+
+    @admin.display(description=_("published"), ordering="published_count")
+    def published_count(self, page):
+        return page.published_count
+
+    @admin.display(description=_("waiting for approval"), ordering="waiting_count")
+    def waiting_count(self, page):
+        return page.waiting_count or ""
+
+    @admin.action(description=_("Go live: open to readers"), permissions=["change"])
+    def go_live(self, request, queryset):
+        for page in queryset:
+            page.go_live()
+        self.message_user(request, _("%(count)d live page(s) are now live.") % {"count": len(queryset)})
+
+    @admin.action(description=_("End coverage and turn into a recap"), permissions=["change"])
+    def end_coverage(self, request, queryset):
+        ended = 0
+        for page in queryset.filter(status=LivePage.Status.LIVE):
+            page.end()
+            ended += 1
+        self.message_user(request, _("%(count)d live page(s) ended; readers now see the recap.") % {"count": ended})
+
+
+
+class CalloutAdmin(PolicyAdmin, admin.ModelAdmin):
+    list_display = [
+        "prompt", "page", "is_open", "accepting", "deadline", "submission_count", "new_count",
+    ]
+    list_filter = ["is_open", "live_page"]
+    search_fields = ["prompt", "description"]
+    autocomplete_fields = ["live_page"]
+    list_select_related = ["live_page"]
+    ordering = ["-created_at"]
+    fields = [
+        "live_page", "prompt", "description", ("is_open", "deadline"),
+        ("ask_location", "ask_phone", "ask_photo"),
+    ]
+    actions = ["close_callouts", "export_submissions"]
+    counts = {
+        "submission_count": Count("submissions"),
+        "new_count": Count("submissions", filter=Q(submissions__status="new")),
+    }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(**self.counts)
+
+    @staticmethod
+    def submissions_link(callout):
+        url = reverse("admin:liveblogs_readersubmission_changelist")
+        return format_html(
+            '<a href="{}?callout__id__exact={}">{}</a>',
+            url,
+            callout.pk,
+            ngettext("%(all)d submission (%(new)d new)", "%(all)d submissions (%(new)d new)",
+                     callout.submission_count) % {"all": callout.submission_count,
+                                                  "new": callout.new_count},
+        )
+
+    @admin.display(description=_("live page"), ordering="live_page__title")
+    def page(self, callout):
+        return Truncator(callout.live_page.title).chars(40)
+
+    @admin.display(description=_("taking answers"), boolean=True)
+    def accepting(self, callout):
+        return callout.is_accepting
+
+    @admin.display(description=_("new"), ordering="new_count")
+    def new_count(self, callout):
+        return callout.new_count or ""
+
+    @admin.display(description=_("submissions"), ordering="submission_count")
+    def submission_count(self, callout):
+        return self.submissions_link(callout)
+
+    @admin.action(description=_("Close selected callouts"), permissions=["change"])
+    def close_callouts(self, request, queryset):
+        closed = 0
+        for callout in queryset.filter(is_open=True):
+            callout.is_open = False
+            callout.save()
+            closed += 1
+        self.message_user(request, ngettext(
+            "%d callout closed.", "%d callouts closed.", closed) % closed, messages.SUCCESS)
+
+    @admin.action(description=_("Export submissions (CSV)"), permissions=["view_submissions"])
+    def export_submissions(self, request, queryset):
+        callouts = list(queryset)
+        name = f"callout-{callouts[0].pk}" if len(callouts) == 1 else "callouts"
+        return export_csv(
+            ReaderSubmission.objects.filter(callout__in=callouts),
+            filename=f"{name}-submissions-{timezone.localdate():%Y-%m-%d}.csv",
+            request=request,
+        )
+
+    def has_view_submissions_permission(self, request):
+        return policy.may_see_submissions(request.user)
+
+
+
+
+class ReporterAdmin(PolicyAdmin, admin.ModelAdmin):
+    list_display = ["name", "role", "user", "is_active", "update_count"]
+    list_filter = ["is_active", "role"]
+    search_fields = ["name", "role", "bio"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["headshot", "user"]
+    list_select_related = ["user"]
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            update_count=Count("updates", filter=Q(updates__status="published"))
+        )
+
+    @admin.display(description=_("published updates"), ordering="update_count")
+    def update_count(self, reporter):
+        return reporter.update_count
+
+
+
+
+class SeriesAdmin(PolicyAdmin, admin.ModelAdmin):
+    list_display = ["name", "slug", "page_count"]
+    ordering = ["name"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(page_count=Count("live_pages"))
+
+    @admin.display(description=_("live pages"), ordering="page_count")
+    def page_count(self, series):
+        return series.page_count
+
+
