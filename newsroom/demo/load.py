@@ -16,7 +16,6 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from liveblogs import demo_pictures
 from liveblogs.models import (
     Callout,
     KeyPoint,
@@ -32,6 +31,7 @@ from liveblogs.models import (
 )
 from liveblogs.roles import EDITORS, REPORTERS
 
+from . import pictures
 from .content import (
     BYLINES,
     CALLOUT,
@@ -138,7 +138,7 @@ class Demo:
         """The photo with this caption, drawn and stored only if there is none yet."""
         photo = Photo.objects.filter(caption=caption).first()
         if photo is None:
-            jpeg = demo_pictures.draw(scene or key, seed=seed)
+            jpeg = pictures.draw(scene or key, seed=seed)
             photo = Photo(
                 # The name only gives the type: storage names the file itself.
                 image=ContentFile(jpeg, name=f"{key}.jpg"),

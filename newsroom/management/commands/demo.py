@@ -1,8 +1,8 @@
 """``manage.py demo``: a newsroom's worth of fictional coverage to click through.
 
-The demo is in ``newsroom/demo/``: ``content.py`` (the words) and ``load.py`` (stores them,
-idempotently). Only the two logins are reset on each run, to the password in ``DEMO_PASSWORD``
-(default ``demo``).
+The demo is in ``newsroom/demo/``: ``content.py`` (the words), ``pictures.py`` (the photos, drawn)
+and ``load.py`` (stores them, idempotently). Only the two logins are reset on each run, to the
+password in ``DEMO_PASSWORD`` (default ``demo``).
 """
 
 import os
