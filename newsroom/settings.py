@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "liveblogs",
+    # The site itself, for its own management commands (`manage.py demo`). It has no templates of
+    # its own: the site's are in templates/ (DIRS below), searched before any app's.
+    "newsroom",
 ]
 
 MIDDLEWARE = [

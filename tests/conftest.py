@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from liveblogs import demo_pictures
 from liveblogs.roles import EDITORS, REPORTERS
+from newsroom.demo import pictures
 
 from .factories import make_reporter, make_user
 
@@ -143,7 +143,7 @@ def chromium():
 def quick_demo():
     """The demo's pictures drawn once per module rather than once per test."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo_pictures, "draw", functools.cache(demo_pictures.draw))
+        patch.setattr(pictures, "draw", functools.cache(pictures.draw))
         yield
 
 

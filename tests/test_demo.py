@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from PIL import Image, ImageStat
 
-from liveblogs import demo_pictures
 from liveblogs.models import (
     Callout,
     KeyPoint,
@@ -27,6 +26,7 @@ from liveblogs.models import (
 )
 from liveblogs.permissions import policy
 from liveblogs.roles import EDITORS, REPORTERS
+from newsroom.demo import pictures
 
 from .conftest import stored_files, use_media_root
 
@@ -35,7 +35,7 @@ RECAP = "kestrel-ice-jam-lower-town"
 DRAFT = "alder-falls-flood-cleanup"
 REFERENCE = Path("/work/shared/reference/live-page-example.txt")
 
-_draw_once = functools.cache(demo_pictures.draw)
+_draw_once = functools.cache(pictures.draw)
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +45,7 @@ def demo_settings(settings, tmp_path, monkeypatch):
     # The demo sets two passwords per run; PBKDF2's deliberate slowness tests nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test stores the pictures afresh, but drawing the same scene twice proves nothing new.
-    monkeypatch.setattr(demo_pictures, "draw", _draw_once)
+    monkeypatch.setattr(pictures, "draw", _draw_once)
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
 
 

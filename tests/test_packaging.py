@@ -1,6 +1,7 @@
 """The django-liveblogs wheel works on its own in a brand-new `django-admin startproject` site."""
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -48,12 +49,21 @@ print("fresh site ok")
 """
 
 
+# Setuptools puts whatever an earlier build left in build/lib into the wheel, modules moved or
+# deleted since included: the wheel is built from a copy of the checkout without its build output.
+BUILD_OUTPUT = shutil.ignore_patterns(
+    ".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__", "media"
+)
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
+    source = tmp_path_factory.mktemp("checkout") / "django-liveblogs"
+    shutil.copytree(ROOT, source, ignore=BUILD_OUTPUT)
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(out), str(ROOT)],
+         "--wheel-dir", str(out), str(source)],
         check=True, capture_output=True,
     )
     (path,) = out.glob("django_liveblogs-*.whl")
@@ -68,6 +78,16 @@ def test_the_wheel_ships_the_app_with_templates_static_files_and_migrations(whee
     assert "liveblogs/migrations/0001_initial.py" in names
     assert "liveblogs/migrations/0002_roles.py" in names
     assert not [n for n in names if n.startswith(("tests/", "newsroom/", "templates/", "bench/"))]
+
+
+def test_the_wheel_ships_no_demo(wheel):
+    """The demo newsroom belongs to the site (newsroom/demo/): installing the app loads no flood."""
+    names = zipfile.ZipFile(wheel).namelist()
+    commands = {n for n in names if n.startswith("liveblogs/management/commands/")}
+    assert "liveblogs/management/commands/import_livepage.py" in commands
+    assert "liveblogs/management/commands/demo.py" not in commands
+    assert "liveblogs/demo_pictures.py" not in names
+    assert not [n for n in names if "demo" in n.lower()]
 
 
 def test_the_wheel_works_in_a_new_startproject_site(wheel, tmp_path):
@@ -87,5 +107,7 @@ def test_the_wheel_works_in_a_new_startproject_site(wheel, tmp_path):
         settings_file.write(SETTINGS_ADDITIONS)
     (tmp_path / "fresh" / "fresh" / "urls.py").write_text(URLS)
     run("manage.py", "migrate", "--noinput")
+    commands = run("manage.py", "help", "--commands").stdout.split()
+    assert "import_livepage" in commands and "demo" not in commands
     result = run("manage.py", "shell", "-c", SMOKE_TEST.replace("sys.argv[1]", repr(str(site_packages))))
     assert "fresh site ok" in result.stdout
