@@ -253,6 +253,10 @@ class Photo(models.Model):
             for name in names:
                 storage.delete(name)
 
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("picture", None)  # it may have gone public since
+
     @cached_property
     def picture(self):
         """The ``srcset`` and sizes of this photo's renditions, for ``_picture.html``."""
@@ -1142,7 +1146,7 @@ class ReaderSubmission(models.Model):
     consent_contact = models.BooleanField(_("may contact"), default=False)
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.NEW)
     editor_notes = models.TextField(_("editor notes"), blank=True)
-    answered_by = models.ForeignKey(
+    answered_in = models.ForeignKey(
         Update, verbose_name=_("answered in"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="answers",
     )

@@ -208,7 +208,7 @@ class Exporter:
                     **dump(s, SUBMISSION_FIELDS),
                     "callout": callout_keys.get(s.callout_id),
                     "photo": self.photo(s.photo),
-                    "answered_by": update_keys.get(s.answered_by_id),
+                    "answered_in": update_keys.get(s.answered_in_id),
                 }
                 for s in page.submissions.select_related("photo").order_by("created_at", "pk")
             ]
@@ -331,7 +331,7 @@ SHAPE = {
     "updates": [{"key": str, **field_types(Update, UPDATE_FIELDS), "authors": [str],
                  "photos": [str], "video": KEY, "callout": KEY}],
     "submissions": [{**field_types(ReaderSubmission, SUBMISSION_FIELDS), "callout": KEY,
-                     "photo": KEY, "answered_by": KEY}],
+                     "photo": KEY, "answered_in": KEY, "answered_by": KEY}],
     "reporters": [{**field_types(Reporter, REPORTER_FIELDS), "headshot": KEY}],
     "videos": Rows({**field_types(Video, VIDEO_FIELDS), "duration": (int, float, None),
                     "poster": KEY, "file": (str, None)}),
@@ -644,7 +644,8 @@ class Importer:
                     live_page=page,
                     callout=callouts.get(entry.get("callout")),
                     photo=self.photo(entry.get("photo")),
-                    answered_by=updates.get(entry.get("answered_by")),
+                    # Archives written before the field's rename say "answered_by".
+                    answered_in=updates.get(entry.get("answered_in", entry.get("answered_by"))),
                     **{k: v for k, v in load(entry, SUBMISSION_FIELDS).items()
                        if k != "created_at"},
                 ),

@@ -66,7 +66,7 @@ def answer_in_update(submissions, *, by):
     )
     update.record_revision(by=by)
     pks = [s.pk for s in submissions]
-    ReaderSubmission.objects.filter(pk__in=pks).update(answered_by=update)
+    ReaderSubmission.objects.filter(pk__in=pks).update(answered_in=update)
     ReaderSubmission.objects.filter(pk__in=pks, status=ReaderSubmission.Status.NEW).update(
         status=ReaderSubmission.Status.SHORTLISTED
     )
@@ -96,7 +96,7 @@ def export_csv(submissions, *, filename, request=None):
     writer.writerow(CSV_COLUMNS)
     rows = (
         submissions.exclude(status=ReaderSubmission.Status.SPAM)
-        .select_related("live_page", "callout", "photo", "answered_by")
+        .select_related("live_page", "callout", "photo", "answered_in")
         .order_by("created_at", "pk")
     )
     for s in rows:
@@ -117,7 +117,7 @@ def export_csv(submissions, *, filename, request=None):
                 s.email if contact else "",
                 s.phone if contact else "",
                 request.build_absolute_uri(s.photo.original_url) if request and s.photo else "",
-                s.answered_by.headline if s.answered_by else "",
+                s.answered_in.headline if s.answered_in else "",
                 s.editor_notes,
             ]
         )

@@ -367,6 +367,7 @@ def test_card_shows_what_a_reader_needs(client):
     assert 'Since <time datetime="2029-03-20">March 20, 2029</time>' in html
     assert "The river is expected to crest tonight." in html
     assert "2 updates" in html and "4 updates" not in html
+    photo.refresh_from_db()  # public now: readers are shown it
     assert f'src="{photo.jpeg_url}" srcset="{photo.jpeg_url} 64w"' in html
     assert 'alt="Sandbags along Quay Street" width="64" height="48" loading="lazy"' in html
 
@@ -381,6 +382,7 @@ def test_recap_card_shows_coverage_dates_and_the_video_poster(client):
     assert '<span class="badge badge-recap">Recap</span>' in html
     assert '<time datetime="2029-03-01">March 1, 2029</time> – <time datetime="2029-03-03">March 3, 2029</time>' in html
     assert '<time datetime="2029-03-10">March 10, 2029</time>\n' in html  # one day, once
+    poster.refresh_from_db()  # public now: readers are shown it
     assert f'src="{poster.jpeg_url}"' in html and 'alt="Aerial view of the flooded valley"' in html
     assert "0 updates" in html
 

@@ -210,8 +210,8 @@ def test_live_page_has_the_latest_lead_video_and_callout():
         "spam",
     }
     answered = submissions.get(status="answered")
-    assert answered.answered_by.live_page == page
-    assert answered.answered_by.status == Update.Status.PUBLISHED
+    assert answered.answered_in.live_page == page
+    assert answered.answered_in.status == Update.Status.PUBLISHED
 
 
 @pytest.mark.django_db

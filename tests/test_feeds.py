@@ -91,6 +91,7 @@ def test_rss_item_carries_the_body_and_first_photo_with_alt_text(client, page):
     description = item.findtext("description")
     assert description.startswith("<p>Volunteers filled <strong>2,000</strong> bags.</p>")
     assert "<script" not in description
+    photo.refresh_from_db()  # public now: readers are shown it
     assert f'<img src="http://testserver{photo.jpeg_url}"' in description
     assert 'alt="Sandbags piled at the &quot;Quay&quot; steps"' in description
     assert "Quay Street at noon (Lee Marsh/Harbour Daily)" in description

@@ -736,6 +736,7 @@ def test_feeds_and_share_cards_point_at_a_jpeg_rendition(client):
     make_page(slug="harbour-flood", lead_photo=photo)
     html = client.get("/live/harbour-flood/").content.decode()
     assert photo.jpeg_url.endswith("_64w.jpg")
+    photo.refresh_from_db()  # public now: readers are shown it
     assert f'<meta property="og:image" content="http://testserver{photo.jpeg_url}"' in html
 
 

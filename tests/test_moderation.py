@@ -164,7 +164,7 @@ def test_answering_names_a_reader_who_agreed(editor, named):
     assert "Hanna Liesel in Water Street asked:" in update.body
     assert "<blockquote><p>Is the bakery's street reopening?</p></blockquote>" in update.body
     named.refresh_from_db()
-    assert named.answered_by == update and list(update.answers.all()) == [named]
+    assert named.answered_in == update and list(update.answers.all()) == [named]
     assert named.status == ReaderSubmission.Status.SHORTLISTED
     assert update.created_by == editor and update.revisions.count() == 1
 
@@ -201,7 +201,7 @@ def test_the_admin_action_drafts_the_update_and_opens_it(editor_client, named):
     assert response["Location"] == reverse("admin:liveblogs_update_change", args=[update.pk])
     page = editor_client.get(response["Location"]).content.decode()
     assert "Draft update" in page and "Write the answer and publish it" in page
-    assert f"answered_by__id__exact={update.pk}" in page  # the way back to the questions
+    assert f"answered_in__id__exact={update.pk}" in page  # the way back to the questions
     # And from the question to its answer.
     html = editor_client.get(f"{QUEUE}{named.pk}/change/").content.decode()
     assert reverse("admin:liveblogs_update_change", args=[update.pk]) in html
@@ -215,12 +215,12 @@ def test_the_admin_refuses_to_mix_pages(editor_client, named):
 
 def test_the_change_form_answers_too(editor_client, named):
     response = editor_client.post(f"{QUEUE}{named.pk}/change/", {
-        "status": "new", "editor_notes": "Call her back", "answered_by": "", "_answer": "1",
+        "status": "new", "editor_notes": "Call her back", "answered_in": "", "_answer": "1",
     })
     update = Update.objects.get()
     assert response["Location"] == reverse("admin:liveblogs_update_change", args=[update.pk])
     named.refresh_from_db()
-    assert named.answered_by == update and named.editor_notes == "Call her back"
+    assert named.answered_in == update and named.editor_notes == "Call her back"
 
 
 def test_publishing_from_the_update_form_answers_the_questions(editor_client, editor, named):
@@ -317,7 +317,7 @@ def test_purge_removes_personal_data_and_keeps_the_words(editor, named, anonymou
     assert (named.name, named.email, named.phone, named.location, named.address_hash) == ("",) * 5
     assert named.photo is None
     assert named.body == "Is the bakery's street reopening?"
-    assert named.editor_notes == "Call back" and named.answered_by is not None
+    assert named.editor_notes == "Call back" and named.answered_in is not None
     assert named.consent_publish and named.consent_contact
     anonymous.refresh_from_db()
     assert anonymous.email == "colm@example.net"  # not old enough yet
@@ -332,7 +332,7 @@ def test_a_submission_is_named_without_the_reader(named):
 def test_purge_blanks_the_reader_in_the_admin_history(editor, editor_client, named, anonymous):
     for submission in (named, anonymous):
         editor_client.post(f"{QUEUE}{submission.pk}/change/", {
-            "status": "shortlisted", "editor_notes": "", "answered_by": "",
+            "status": "shortlisted", "editor_notes": "", "answered_in": "",
         })
         # As an older version wrote it, the reader's name first.
         LogEntry.objects.filter(object_id=str(submission.pk)).update(

@@ -81,7 +81,7 @@ def recap(db):
     make_update(live_page=page, headline="Waiting for approval", status=Update.Status.SUBMITTED)
     make_submission(live_page=page, callout=callout, name="Pat Private",
                     email="pat.private@example.org", phone="+1 902 555 0100",
-                    answered_by=first)
+                    answered_in=first)
     page.end()
     page.refresh_from_db()
     return page
@@ -210,7 +210,7 @@ def test_flags_carry_drafts_and_submissions(recap, tmp_path):
     submission = ReaderSubmission.objects.get()
     assert (submission.email, submission.phone) == ("pat.private@example.org", "+1 902 555 0100")
     assert submission.callout.prompt == "Did the storm reach your street?"
-    assert submission.answered_by.headline == "Port closes"
+    assert submission.answered_in.headline == "Port closes"
 
 
 def test_an_existing_page_is_refused_unless_replaced(client, recap, tmp_path):

@@ -1,4 +1,4 @@
-"""newsroom/settings.py reads the environment variables of DESIGN.md's contract."""
+"""newsroom/settings.py reads the environment variables the README lists under "Configuration"."""
 
 import runpy
 from pathlib import Path

@@ -23,24 +23,24 @@ class ReaderSubmissionAdmin(PolicyAdmin, admin.ModelAdmin):
     change_form_template = "admin/liveblogs/readersubmission/change_form.html"
     list_display = [
         "short_body", "status", "name", "may_name", "may_contact", "photo_preview",
-        "asked_for", "answered_in", "created_at",
+        "asked_for", "answer_link", "created_at",
     ]
     list_filter = ["status", "callout", "created_at", "live_page"]
     search_fields = ["body", "name", "email", "location"]
-    autocomplete_fields = ["answered_by"]
-    list_select_related = ["live_page", "callout", "photo", "answered_by"]
+    autocomplete_fields = ["answered_in"]
+    list_select_related = ["live_page", "callout", "photo", "answered_in"]
     date_hierarchy = "created_at"
     # Counts beside each filter choice: "New (4)" is what waits for the desk.
     show_facets = admin.ShowFacets.ALWAYS
     actions = ["shortlist", "reject", "mark_spam", "answer_in_update", "export_csv"]
     readonly_fields = [
         "live_page", "callout", "body", "name", "email", "location", "phone", "large_photo",
-        "consent_publish", "consent_contact", "created_at", "answered_in",
+        "consent_publish", "consent_contact", "created_at", "answer_link",
     ]
     fields = [
         ("live_page", "callout"), "body", "large_photo", ("name", "location"), ("email", "phone"),
         ("consent_publish", "consent_contact"), "created_at", "status", "editor_notes",
-        ("answered_by", "answered_in"),
+        ("answered_in", "answer_link"),
     ]
 
     def has_add_permission(self, request):
@@ -49,9 +49,9 @@ class ReaderSubmissionAdmin(PolicyAdmin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        if obj is not None and "answered_by" in form.base_fields:
+        if obj is not None and "answered_in" in form.base_fields:
             # Answered in an update of the page the reader asked on.
-            field = form.base_fields["answered_by"]
+            field = form.base_fields["answered_in"]
             field.queryset = field.queryset.filter(live_page_id=obj.live_page_id)
             field.error_messages["invalid_choice"] = _(
                 "Choose an update of the live page this question was asked on."
@@ -107,9 +107,9 @@ class ReaderSubmissionAdmin(PolicyAdmin, admin.ModelAdmin):
             submission.photo.picture.jpeg_url(960),
         )
 
-    @admin.display(description=_("answer"), ordering="answered_by")
-    def answered_in(self, submission):
-        update = submission.answered_by
+    @admin.display(description=_("answer"), ordering="answered_in")
+    def answer_link(self, submission):
+        update = submission.answered_in
         if update is None:
             return ""
         return format_html(
@@ -150,15 +150,15 @@ class ReaderSubmissionAdmin(PolicyAdmin, admin.ModelAdmin):
     def _answer(self, request, queryset):
         if not policy.may_file(request.user):
             raise PermissionDenied
-        already = [s for s in queryset.select_related("answered_by") if s.answered_by_id]
+        already = [s for s in queryset.select_related("answered_in") if s.answered_in_id]
         for submission in already:
             self.message_user(request, _("“%(submission)s” is already answered in “%(update)s”.") % {
                 "submission": Truncator(submission.body).chars(40),
-                "update": submission.answered_by.headline,
+                "update": submission.answered_in.headline,
             }, messages.WARNING)
         try:
             update = answer_in_update(
-                queryset.filter(answered_by__isnull=True).order_by("created_at"), by=request.user
+                queryset.filter(answered_in__isnull=True).order_by("created_at"), by=request.user
             )
         except CannotAnswer as problem:
             self.message_user(request, str(problem), messages.ERROR)
@@ -170,7 +170,7 @@ class ReaderSubmissionAdmin(PolicyAdmin, admin.ModelAdmin):
             ngettext("%d submission", "%d submissions", update.answers.count())
             % update.answers.count(),
             update.live_page.title,
-            reverse("admin:liveblogs_readersubmission_changelist") + f"?answered_by__id__exact={update.pk}",
+            reverse("admin:liveblogs_readersubmission_changelist") + f"?answered_in__id__exact={update.pk}",
         ), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:liveblogs_update_change", args=[update.pk]))
 

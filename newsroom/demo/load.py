@@ -214,7 +214,7 @@ class Demo:
         for spec in SUBMISSIONS:
             fields = {k: v for k, v in spec.items() if k not in {"email", "answered", "general"}}
             if spec.get("answered"):
-                fields["answered_by"] = answer
+                fields["answered_in"] = answer
             fields["callout"] = None if spec.get("general") else callout
             ReaderSubmission.objects.get_or_create(
                 live_page=page, email=spec["email"], defaults=fields

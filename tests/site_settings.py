@@ -1,0 +1,13 @@
+"""The site's settings (newsroom/settings.py) as its tests run them: each pytest-xdist worker
+with its own Redis database, so one worker's ``cache.clear()`` never empties another's
+(pytest-django gives each its own test database)."""
+
+import os
+
+from newsroom.settings import *  # noqa: F403
+from newsroom.settings import CACHES
+
+if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    base, _, number = os.environ["REDIS_URL"].rpartition("/")
+    worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
+    CACHES = {"default": {**CACHES["default"], "LOCATION": f"{base}/{int(number or 0) + worker}"}}
