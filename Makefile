@@ -29,11 +29,22 @@ run: $(VENV)/.site
 	DJANGO_DEBUG=1 $(BIN)/python manage.py demo
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# pytest exits 5 when it collected nothing: say so plainly rather than fail without a reason.
+# The app's tests under its own minimal settings (tests/settings.py), then the site's (tests/site,
+# the site's settings), each on every core (pytest-xdist; a test module stays on one worker).
+# PYTEST_ARGS adds options to both, e.g. PYTEST_ARGS="-k photo -x". pytest exits 5 when it
+# collected nothing: say so plainly rather than fail without a reason.
+WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+define run_tests
+	@$(PYTEST) $(1); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests in $(1)"; status=0; fi; \
+	exit $$status
+endef
+
 test: $(VENV)/.test $(if $(NPM),node_modules/.installed)
 	@test -n "$(NPM)" || echo "npm is not installed: the axe-core accessibility checks will skip"
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
-	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+	$(call run_tests,tests --ignore=tests/site --ds=tests.settings)
+	$(call run_tests,tests/site --ds=tests.site_settings)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 build dist *.egg-info node_modules

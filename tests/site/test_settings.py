@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-SETTINGS_FILE = Path(__file__).resolve().parent.parent / "newsroom" / "settings.py"
+SETTINGS_FILE = Path(__file__).resolve().parents[2] / "newsroom" / "settings.py"
 CONTRACT = [
     "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
     "DJANGO_MEDIA_ROOT", "DJANGO_TIME_ZONE",

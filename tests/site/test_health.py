@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from newsroom import views
 from newsroom.middleware import RETRY_AFTER
 
-from .factories import make_page, make_update
+from ..factories import make_page, make_update
 
 
 def refuse_connection(*args, **kwargs):
