@@ -162,7 +162,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # WhiteNoise's, with ES module imports hashed as well (newsroom/whitenoise_storage.py).
+            else "newsroom.whitenoise_storage.CompressedManifestStaticFilesStorage"
         )
     },
 }

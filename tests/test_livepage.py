@@ -1,8 +1,10 @@
 """The live page and the update permalink as readers, browsers, caches and search engines see them."""
 
 import json
+import posixpath
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -309,6 +311,35 @@ def test_the_page_tells_its_script_where_and_how_often_to_poll(client, page, set
     assert 'data-poll-interval="7"' in html
     page.end()
     assert "data-changes-url" not in get(client, "/live/harbour-flood/").content.decode()
+
+
+def scripts_loaded(html):
+    """The static JavaScript files a browser loads for ``html``: its scripts and, for modules, what
+    they import, followed as the browser follows them."""
+    from django.contrib.staticfiles import finders
+
+    found, todo = {}, re.findall(r'<script[^>]* src="/static/([^"]+\.js)"', html)
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found[name] = Path(finders.find(name))
+            text, folder = found[name].read_text(), posixpath.dirname(name)
+            for url in re.findall(r"""(?:\bimport|\bfrom)\s*["'](\.\.?/[^"']+)["']""", text):
+                todo.append(posixpath.normpath(posixpath.join(folder, url)))
+    return found
+
+
+def test_the_readers_script_is_within_its_20_kb_budget(client, page):
+    """Everything the live page loads of JavaScript, uncompressed: the page works before it
+    arrives, and a reader on one bar should not wait long for live updating."""
+    html = get(client, "/live/harbour-flood/").content.decode()
+    scripts = scripts_loaded(html)
+    assert set(scripts) >= {
+        "liveblogs/livepage.js", "liveblogs/livepage/share.js", "liveblogs/livepage/older.js",
+        "liveblogs/livepage/live.js",
+    }
+    assert sum(path.stat().st_size for path in scripts.values()) <= 20_000
+    assert '<script type="module" src="/static/liveblogs/livepage.js"></script>' in html
 
 
 @pytest.mark.parametrize("path", ["/", "/live/", "/live/harbour-flood/", "/live/harbour-flood/changes.json?since=0"])

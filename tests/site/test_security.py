@@ -1,11 +1,14 @@
 """Production settings pass Django's own deployment check; security headers on every page;
 static files hashed and compressed by WhiteNoise."""
 
+import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from django.core.management import call_command
@@ -166,6 +169,30 @@ def test_collectstatic_makes_hashed_compressed_files_whitenoise_serves(db, setti
     assert "immutable" in response["Cache-Control"] and "max-age=315360000" in response[
         "Cache-Control"
     ]
+
+
+def test_collectstatic_hashes_the_names_the_live_pages_modules_import(db, settings, tmp_path):
+    """The live page's one module imports the others by relative address: in production those
+    addresses are hashed names too, so an entry and its modules are cached, and change, together."""
+    backend = "newsroom.whitenoise_storage.CompressedManifestStaticFilesStorage"  # production's
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": backend}}
+    call_command("collectstatic", "--noinput", verbosity=0)
+    hashed = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+    entry = "/static/" + hashed["liveblogs/livepage.js"]
+
+    browser = Client()
+    page = make_page(slug="quay-fire")
+    assert f'<script type="module" src="{entry}"></script>' in browser.get(
+        page.get_absolute_url()
+    ).content.decode()
+    imports = re.findall(r'import\s*"([^"]+)"', browser.get(entry).getvalue().decode())
+    assert [urljoin(entry, url) for url in imports] == [
+        "/static/" + hashed[f"liveblogs/livepage/{name}.js"] for name in ("share", "older", "live")
+    ]
+    for url in imports:
+        response = browser.get(urljoin(entry, url))
+        assert response.status_code == 200 and "immutable" in response["Cache-Control"]
 
 
 # In Chromium: nothing any page does is blocked by the policy --------------------------------------
