@@ -162,7 +162,8 @@ def test_callout_box_shows_the_open_callout(client, page, settings):
     assert "Closed question" not in html
 
 
-def test_structured_data_describes_a_live_blog(client, page):
+def test_structured_data_describes_a_live_blog(client, page, settings):
+    settings.LIVEBLOGS_PUBLISHER_NAME = "The Valley Courier"
     ana = make_reporter(name="Ana Ruiz")
     update = make_update(live_page=page, headline="Bridge shut", authors=[ana], photos=[make_photo()])
     data = structured_data(get(client, "/live/harbour-flood/").content.decode())

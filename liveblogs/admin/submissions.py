@@ -65,6 +65,11 @@ class ReaderSubmissionAdmin(PolicyAdmin, admin.ModelAdmin):
         ) % {"count": new}
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
+    def render_change_form(self, request, context, *args, **kwargs):
+        # "Answer in an update" makes a draft: for those who may file updates.
+        context["can_answer"] = policy.may_file(request.user)
+        return super().render_change_form(request, context, *args, **kwargs)
+
     def response_change(self, request, obj):
         if "_answer" in request.POST and self.has_change_permission(request, obj):
             return self._answer(request, ReaderSubmission.objects.filter(pk=obj.pk))

@@ -333,3 +333,12 @@ def test_demo_password_comes_from_the_environment_and_is_reset_each_run(monkeypa
     assert authenticate(username="reporter", password="demo") is not None
     assert authenticate(username="editor", password="demo") is not None
     assert authenticate(username="editor", password="high-water-2029") is None
+
+
+def test_demo_bodies_survive_the_round_trip():
+    """Written as HTML, each demo body opens in /file/ as markup and comes back the same."""
+    from liveblogs.markup import to_html, to_markup
+
+    call_command("demo", force=True, verbosity=0)
+    for body in Update.objects.values_list("body", flat=True):
+        assert to_html(to_markup(body)) == to_html(to_markup(to_html(to_markup(body))))
