@@ -335,6 +335,7 @@ def test_demo_password_comes_from_the_environment_and_is_reset_each_run(monkeypa
     assert authenticate(username="editor", password="high-water-2029") is None
 
 
+@pytest.mark.django_db
 def test_demo_bodies_survive_the_round_trip():
     """Written as HTML, each demo body opens in /file/ as markup and comes back the same."""
     from liveblogs.markup import to_html, to_markup
