@@ -277,7 +277,13 @@ def upload_photo(request):
         photo = store_photo(file, request.user)
     except ValidationError as error:
         return JsonResponse({"error": f"“{file.name}”: {' '.join(error.messages)}"}, status=400)
-    return JsonResponse({"id": photo.pk, "html": photo_fields(request, photo)})
+    return JsonResponse({
+        "id": photo.pk, "html": photo_fields(request, photo),
+        # The desk's composer builds its own fields for the words.
+        "photo": {"id": photo.pk, "thumbnail": photo.thumbnail_url, "caption": photo.caption,
+                  "credit": photo.credit, "alt_text": photo.alt_text, "width": photo.width,
+                  "height": photo.height},
+    })
 
 
 @filer_required

@@ -734,6 +734,7 @@ class UpdateQuerySet(VersionedQuerySet):
         stale) and keeps a revision of each row, saved by nobody: a queryset knows no user.
         """
         kwargs.setdefault("revision", F("revision") + 1)
+        kwargs.setdefault("edited_at", timezone.now())  # the desk polls for what was edited
         if isinstance(kwargs.get("body"), str):
             # Templates mark the stored body safe: it is cleaned on every way in.
             kwargs["body"] = clean_html(kwargs["body"])
@@ -811,6 +812,10 @@ class Update(models.Model):
         _("correction note"), blank=True, help_text=_("Shown to readers with the update.")
     )
     corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    editor_note = models.TextField(
+        _("note from the editors"), blank=True,
+        help_text=_("Why an editor sent it back: its reporter sees this in “My updates”."),
+    )
     revised_at = models.DateTimeField(
         _("edited at (shown to readers)"), null=True, blank=True, editable=False,
         help_text=_("When readers last saw it change; minor edits leave it alone."),
@@ -963,8 +968,11 @@ class Update(models.Model):
     def publish(self, *, by):
         return workflow.publish(self, by=by)
 
-    def withdraw(self, *, by):
-        return workflow.withdraw(self, by=by)
+    def withdraw(self, *, by, reason=""):
+        return workflow.withdraw(self, by=by, reason=reason)
+
+    def send_back(self, *, by, note):
+        return workflow.send_back(self, by=by, note=note)
 
     def pin(self, *, by):
         return workflow.pin(self, by=by)
@@ -1037,6 +1045,9 @@ class UpdateRevision(models.Model):
     authors = models.JSONField(_("authors"), default=list)
     photos = models.JSONField(_("photos"), default=list)
     page_version = models.PositiveBigIntegerField(_("page version"), default=0)
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("Why: a withdrawal's reason, a note sent back."),
+    )
     created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("saved by"), null=True, blank=True,

@@ -115,6 +115,8 @@ def save_edit(update, *, by, expected_revision=None, minor=False, authors=None, 
         update.created_by = update.created_by or by
     if update.status == Status.PUBLISHED and (current is None or current.status != update.status):
         update.published_by = by
+    if update.status in (Status.SUBMITTED, Status.PUBLISHED):
+        update.editor_note = ""  # sent again, or out: the editors' note has done its job
     update.edited_by = by
     update.save()
     if authors is not None and authors != [
@@ -169,14 +171,29 @@ def publish(update, *, by):
 
 
 @transaction.atomic
-def withdraw(update, *, by):
-    """Take ``update`` down. Readers stop seeing it; the row and its revisions stay."""
+def withdraw(update, *, by, reason=""):
+    """Take ``update`` down. Readers stop seeing it; the row and its revisions stay, the last
+    with the ``reason`` given."""
     lock(update)
     update.status = update.Status.WITHDRAWN
     update.pinned = False
     update.edited_by = by
     update.save(update_fields=["status", "pinned", "edited_by"])
-    record_revision(update, by=by)
+    record_revision(update, by=by, note=reason)
+
+
+@transaction.atomic
+def send_back(update, *, by, note):
+    """Return an update a reporter sent for approval to them as a draft, with the editors' note
+    (shown in their "My updates" and on the filing form until they send it again)."""
+    lock(update)
+    if update.status != update.Status.SUBMITTED:
+        raise ValidationError(_("Only an update waiting for approval can be sent back."))
+    update.status = update.Status.DRAFT
+    update.editor_note = note
+    update.edited_by = by
+    update.save(update_fields=["status", "editor_note", "edited_by"])
+    record_revision(update, by=by, note=note)
 
 
 @transaction.atomic
@@ -208,8 +225,8 @@ def set_flag(update, name, value, *, by):
     record_revision(update, by=by)
 
 
-def record_revision(update, *, by):
-    """Keep ``update`` as it stands now, authors and photos included."""
+def record_revision(update, *, by, note=""):
+    """Keep ``update`` as it stands now, authors and photos included, and why (``note``)."""
     # Read afresh: a prefetch made before the bylines or photos changed would be stale.
     getattr(update, "_prefetched_objects_cache", {}).clear()
     fresh = type(update).objects.filter(pk=update.pk).with_bylines_and_photos().get()
@@ -217,5 +234,6 @@ def record_revision(update, *, by):
     fresh.page_version = update.page_version
     revision = fresh.revision_snapshot(by=by)
     revision.update = update
+    revision.note = note
     revision.save()
     return revision

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from ..models import Callout, KeyPoint, LivePage, ReaderSubmission
 from ..permissions import policy
 from ..submissions import export_csv
+from .desk import DeskViews
 from .forms import HTTPS_LINKS, PolicyAdmin, PolicyInline
 
 
@@ -44,7 +45,7 @@ class CalloutInline(PolicyInline, admin.StackedInline):
 
 
 
-class LivePageAdmin(PolicyAdmin, admin.ModelAdmin):
+class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
     list_display = [
         "title", "status_badge", "series", "coverage_start", "published_count", "waiting_count",
     ]
