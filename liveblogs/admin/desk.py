@@ -127,9 +127,9 @@ class DeskViews:
             "poll_seconds": POLL_SECONDS,
             "now": time.time(),
             "desk_config": desk_config(page),
-            "media": self.media + forms.Media(
-                js=[], css={"all": ["liveblogs/desk/desk.css"]}
-            ) + DeskUpdateForm(page=page).media,
+            # Not the change form's media (jQuery, its widgets): the desk's own, and the editor's.
+            "media": forms.Media(css={"all": ["liveblogs/admin.css", "liveblogs/desk/desk.css"]})
+            + DeskUpdateForm(page=page).media,
         }
         return TemplateResponse(request, "admin/liveblogs/livepage/desk.html", context)
 
