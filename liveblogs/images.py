@@ -258,11 +258,13 @@ def open_image(data):
 
 def decode(data, max_pixels):
     """Open ``data``, check its size, its data and the memory it needs, and decode it."""
+    if data.startswith(PNG_SIGNATURE):
+        check_png_chunks(data)  # before Pillow reads them, one by one
     try:
         image = open_image(data)
     except Image.DecompressionBombError as error:
         found = re.search(r"\((\d+) pixels\)", str(error))
-        too_many_pixels(pixels=int(found[1]) if found else None)
+        too_many_pixels(pixels=int(found[1]) if found else None, limit=max_pixels)
     except UnidentifiedImageError:
         if data.startswith((b"\xff\xd8\xff", b"\x89PNG")) or data[4:8] == b"ftyp" or (
             data[:4] == b"RIFF" and data[8:12] == b"WEBP"
@@ -285,7 +287,7 @@ def decode(data, max_pixels):
         if kind in {"PNG", "WEBP"} and getattr(image, "is_animated", False):
             refuse(_("This file is an animation; upload a still photo."), "animated")
         if kind == "JPEG":
-            check_jpeg_data(image, len(data))
+            check_jpeg_data(image, data)
         check_memory(image, kind)
         try:
             if kind == "JPEG":
@@ -311,6 +313,39 @@ def cut_off():
     refuse(_("This photo is cut off — the upload may not have finished. Try again."), "cut_off")
 
 
+# Passes (scans) a JPEG's image may come in. libjpeg's progressive JPEGs have 10, mozjpeg's a few
+# more; every scan is decoded over the whole image, so thousands of tiny ones cost minutes.
+MAX_JPEG_SCANS = 64
+
+
+def jpeg_scans(data):
+    """How many scans a JPEG's (first) image has, and how many bytes of compressed data they
+    hold, from its markers alone. Junk between segments is skipped, as libjpeg skips it."""
+    scans = entropy = 0
+    pos = 2
+    while pos < len(data) - 1 and scans <= MAX_JPEG_SCANS:
+        if data[pos] != 0xFF:
+            pos = data.find(b"\xff", pos)
+            if pos < 0:
+                break
+            continue
+        marker = data[pos + 1]
+        pos += 2
+        if marker == 0xD9:
+            break
+        if marker in (0xFF, 0x00, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos -= 1 if marker == 0xFF else 0
+            continue
+        pos += int.from_bytes(data[pos : pos + 2], "big")
+        if marker == 0xDA:  # start of scan: its compressed data runs to the next marker
+            scans += 1
+            found = NEXT_MARKER.search(data, pos)
+            end = found.start() if found else len(data)
+            entropy += end - pos
+            pos = end
+    return scans, entropy
+
+
 def jpeg_blocks(image):
     """The 8×8 blocks of all components of a JPEG, from its frame header (Pillow's ``layer``:
     component id, horizontal and vertical sampling, quantisation table)."""
@@ -323,14 +358,26 @@ def jpeg_blocks(image):
     )
 
 
-def check_jpeg_data(image, size):
-    """Refuse a JPEG whose file is too small to hold the pixels its header claims.
+def check_jpeg_data(image, data):
+    """Refuse a JPEG whose structure would cost far more to decode than a photo does: sampling
+    factors the format does not allow, more scans than any encoder makes, or compressed data too
+    small for the pixels its header claims.
 
     Every 8×8 block of every component costs at least one bit of compressed data; libjpeg fills a
     shortfall with grey and says nothing, so a 629-byte file claiming 10,000 × 10,000 pixels would
-    otherwise become a 100-megapixel photo with every rendition.
+    otherwise become a 100-megapixel photo with every rendition. Only the scans' own bytes count:
+    a comment segment padding the file holds no pixels.
     """
-    if size * 8 < jpeg_blocks(image):
+    if not all(1 <= h <= 4 and 1 <= v <= 4 for _id, h, v, _table in image.layer):
+        refuse(_("This photo is damaged and cannot be read. Try exporting it again."), "damaged")
+    scans, entropy = jpeg_scans(data)
+    if scans > MAX_JPEG_SCANS:
+        refuse(
+            _("This JPEG is made of more than %(limit)s passes (scans), which no camera or editor "
+              "makes. Export it again as a standard JPEG.") % {"limit": MAX_JPEG_SCANS},
+            "too_many_scans",
+        )
+    if entropy * 8 < jpeg_blocks(image):
         refuse(
             _("This photo is damaged: the file holds far fewer pixels than it says it has. Try "
               "exporting it again."),
@@ -338,13 +385,36 @@ def check_jpeg_data(image, size):
         )
 
 
+# Chunks a PNG may have: its pixels may come in many IDAT chunks, but a photo carries few others.
+# Pillow keeps every chunk it does not know in memory, so two million tiny ones cost 265 MB.
+MAX_PNG_CHUNKS, MAX_PNG_OTHER_CHUNKS = 20_000, 256
+
+
+def check_png_chunks(data):
+    """Refuse a PNG made of more chunks than any image editor writes, before Pillow reads them."""
+    pos, chunks, others = 8, 0, 0
+    while pos + 8 <= len(data):
+        kind = data[pos + 4 : pos + 8]
+        chunks += 1
+        others += kind != b"IDAT"
+        if chunks > MAX_PNG_CHUNKS or others > MAX_PNG_OTHER_CHUNKS:
+            refuse(
+                _("This PNG is made of too many pieces (chunks) to be a photo. Save it again "
+                  "from an image editor, or as a JPEG."),
+                "too_many_chunks",
+            )
+        if kind == b"IEND":
+            return
+        pos += 12 + int.from_bytes(data[pos : pos + 4], "big")
+
+
 # Bytes per pixel of Pillow's images by mode ("RGB" is stored in four bytes, as "RGBA").
 MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 # What the codecs hold besides Pillow's image while decoding in full, per pixel (measured with
 # bench/upload_memory.py): libheif decodes into a buffer of its own, which Pillow then copies;
 # Pillow reads WebP through libwebp's animation decoder, which keeps two canvases of its own and
-# hands over a third copy.
-CODEC_BYTES = {"WEBP": 12, "HEIF": 3}
+# hands over a third copy; an RGBA one more besides (bench/upload_memory.py).
+CODEC_BYTES = {"WEBP": 18, "HEIF": 3}
 
 
 def decoding_bytes_per_pixel(image, kind):
@@ -799,19 +869,27 @@ def rendition_formats():
     return [*dict.fromkeys([*wanted, "jpeg"])]
 
 
-def rendition_widths(width):
+# The tallest (or widest) rendition WebP can hold; a phone's scrolling screenshot can be taller.
+MAX_RENDITION_SIDE = 16_383
+
+
+def rendition_widths(width, height=None):
     """The configured widths narrower than the photo, and the photo's own width when it is no
-    wider than the widest: renditions are never upscaled."""
+    wider than the widest: renditions are never upscaled. For a photo so tall that a width's
+    rendition would pass ``MAX_RENDITION_SIDE``, the widest that fits takes its place."""
     widths = sorted({int(w) for w in settings.RENDITION_WIDTHS if int(w) > 0})
     chosen = [w for w in widths if w < width]
     if not widths or width <= widths[-1]:
         chosen.append(width)
+    if height and height * chosen[-1] > MAX_RENDITION_SIDE * width:
+        fits = max(1, MAX_RENDITION_SIDE * width // height)
+        chosen = sorted({min(w, fits) for w in chosen})
     return chosen
 
 
-def rendition_specs(width):
-    """Every (width, format) a photo ``width`` pixels wide should have."""
-    return [(w, f) for w in rendition_widths(width) for f in rendition_formats()]
+def rendition_specs(width, height=None):
+    """Every (width, format) a photo ``width`` × ``height`` pixels should have."""
+    return [(w, f) for w in rendition_widths(width, height) for f in rendition_formats()]
 
 
 def make_renditions(data, specs):

@@ -88,23 +88,38 @@ class Series(models.Model):
 
 
 class PhotoQuerySet(models.QuerySet):
-    def shown_on(self, page_ids):
-        """Photos readers are shown on these pages, if they are public: in published updates, as
-        the lead photo, as the poster of the lead video or of a video in a published update."""
-        public_pages = LivePage.objects.filter(pk__in=page_ids).exclude(status=LivePage.Status.DRAFT)
-        published = Update.objects.filter(live_page__in=public_pages, status=Update.Status.PUBLISHED)
+    def on_pages(self, page_ids, *, shown=True):
+        """Photos on these pages (all pages for None): with ``shown``, only those readers see
+        there (in published updates on public pages, as the lead photo, as the poster of the lead
+        video or of a video in a published update); without, any the pages or updates hold."""
+        pages = LivePage.objects.all() if page_ids is None else LivePage.objects.filter(
+            pk__in=page_ids
+        )
+        updates = Update.objects.filter(live_page__in=pages)
+        if shown:
+            pages = pages.exclude(status=LivePage.Status.DRAFT)
+            updates = updates.filter(live_page__in=pages, status=Update.Status.PUBLISHED)
         return self.filter(
-            Q(pk__in=UpdatePhoto.objects.filter(update__in=published).values("photo"))
-            | Q(pk__in=public_pages.filter(lead_photo__isnull=False).values("lead_photo"))
+            Q(pk__in=UpdatePhoto.objects.filter(update__in=updates).values("photo"))
+            | Q(pk__in=pages.filter(lead_photo__isnull=False).values("lead_photo"))
             | Q(pk__in=Video.objects.filter(poster__isnull=False).filter(
-                Q(pk__in=public_pages.values("lead_video")) | Q(pk__in=published.values("video"))
+                Q(pk__in=pages.values("lead_video")) | Q(pk__in=updates.values("video"))
             ).values("poster"))
         )
 
-    def publish_shown(self, page_ids):
-        """Make public the photos readers are now shown on these pages (see ``media.py``)."""
-        for photo in self.filter(public=False).shown_on(page_ids):
+    def sync_public(self, page_ids):
+        """Keep the public storage to what readers are shown (see ``media.py``): photos now shown
+        on these pages are made public; those no longer shown anywhere, nor as a byline's
+        headshot (a withdrawn update's, a replaced lead), are made private again."""
+        for photo in self.filter(public=False).on_pages(page_ids):
             photo.publish_files()
+        gone = (
+            self.filter(public=True).on_pages(page_ids, shown=False)
+            .exclude(pk__in=Photo.objects.on_pages(None).values("pk"))
+            .exclude(pk__in=Reporter.objects.filter(headshot__isnull=False).values("headshot"))
+        )
+        for photo in gone:
+            photo.unpublish_files()
 
 
 class Photo(models.Model):
@@ -165,6 +180,9 @@ class Photo(models.Model):
 
     def save(self, *args, **kwargs):
         new_files = bool(self.image) and not self.image._committed
+        # A replaced image's files go once the new ones are in: a wrong photo must not stay
+        # public at its old address (a CDN may still hold it a while).
+        replaced = Photo.objects.filter(pk=self.pk).first() if new_files and self.pk else None
         if new_files:
             # A new or replaced file: checked, cleaned and rendered before the row is written.
             self.ingest()
@@ -178,6 +196,8 @@ class Photo(models.Model):
             super().save(*args, **kwargs)
             if self.public and new_files:
                 self.publish_files()  # a public photo's new files are public too
+            if replaced is not None and replaced.image.name != self.image.name:
+                transaction.on_commit(replaced.delete_files)
             # Captions and credits show wherever the photo does.
             Update.objects.filter(photos=self).touch()
             LivePage.objects.filter(Q(lead_photo=self) | Q(lead_video__poster=self)).bump_version()
@@ -201,7 +221,9 @@ class Photo(models.Model):
             self.renditions = images.store_renditions(
                 self.image.storage,
                 self.image.name,
-                images.make_renditions(master.data, images.rendition_specs(master.width)),
+                images.make_renditions(
+                    master.data, images.rendition_specs(master.width, master.height)
+                ),
             )
         except Exception:
             self.image.storage.delete(self.image.name)
@@ -213,7 +235,9 @@ class Photo(models.Model):
         if not self.image or not self.width:
             return 0
         have = {(r["width"], r["format"]) for r in self.renditions}
-        missing = [spec for spec in images.rendition_specs(self.width) if spec not in have]
+        missing = [
+            spec for spec in images.rendition_specs(self.width, self.height) if spec not in have
+        ]
         if not missing:
             return 0
         with self.image.open("rb") as file:
@@ -233,7 +257,7 @@ class Photo(models.Model):
     def publish_files(self):
         """Copy this photo's renditions (not its original) to the public storage, where readers'
         browsers fetch them, and mark it public. Called when readers are first shown it
-        (``PhotoQuerySet.publish_shown``); files already copied are left as they are."""
+        (``PhotoQuerySet.sync_public``); files already copied are left as they are."""
         names = [r["name"] for r in self.renditions] or [self.image.name]
         for name in names:
             if not default_storage.exists(name):
@@ -245,6 +269,15 @@ class Photo(models.Model):
             Photo.objects.filter(pk=self.pk).update(public=True)
             self.public = True
             self.__dict__.pop("picture", None)
+
+    def unpublish_files(self):
+        """Readers are no longer shown this photo: its public copies go, once that is committed
+        (until then the page still shows it). Its private files stay."""
+        names = [r["name"] for r in self.renditions] or [self.image.name]
+        Photo.objects.filter(pk=self.pk).update(public=False)
+        self.public = False
+        self.__dict__.pop("picture", None)
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
     def delete_files(self):
         """Delete this photo's files, private and public (after its row is gone)."""
@@ -439,7 +472,7 @@ class LivePageQuerySet(VersionedQuerySet):
         cache.delete_many(keys)
         transaction.on_commit(lambda: cache.delete_many(keys), using=self.db)
         # Whatever readers now see on these pages, its photos are public before the change is.
-        Photo.objects.publish_shown([pk for pk, _slug in pages])
+        Photo.objects.sync_public([pk for pk, _slug in pages])
         return count
 
     def next_version(self, page_id, *also):
@@ -552,7 +585,7 @@ class LivePage(models.Model):
             if self._state.adding:
                 super().save(*args, **kwargs)
                 if self.status != self.Status.DRAFT:  # public from the start: its lead too
-                    Photo.objects.publish_shown([self.pk])
+                    Photo.objects.sync_public([self.pk])
                 return
             if kwargs.get("update_fields") is None:
                 # Never write back a version read earlier: updates may have moved it since.
@@ -917,9 +950,12 @@ class Update(models.Model):
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "page_version"}
             super().save(*args, **kwargs)
-            if self.status == self.Status.PUBLISHED and getattr(
-                self, "_loaded_status", None
-            ) != self.Status.PUBLISHED:
+            before = getattr(self, "_loaded_status", None)
+            if Update.Status.PUBLISHED in (before, self.status) and before != self.status:
+                # The version moved before the row was written (it carries the version), so the
+                # photos readers now see, or no longer see, are synced here.
+                Photo.objects.sync_public([self.live_page_id])
+            if self.status == self.Status.PUBLISHED and before != self.Status.PUBLISHED:
                 workflow.went_public(self)
             if not adding:
                 self.revision = (

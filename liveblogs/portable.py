@@ -26,6 +26,7 @@ import io
 import json
 import logging
 import lzma
+import os
 import tempfile
 import zipfile
 import zlib
@@ -683,6 +684,32 @@ def files_removed_on_failure(stored):
         raise
 
 
+def declared_entries(file):
+    """How many files a zip says it holds, from its end record alone: ``zipfile`` reads the whole
+    directory into memory first (866 MB for two million entries). 0 when there is no end record
+    to read; ``zipfile`` then refuses the file in its own words."""
+    opened = None
+    if isinstance(file, str | os.PathLike):
+        file = opened = open(file, "rb")  # noqa: SIM115 - closed below
+    try:
+        file.seek(0, os.SEEK_END)
+        size = file.tell()
+        file.seek(max(size - 66_000, 0))  # the end record and its comment (at most 64 KB)
+        tail = file.read()
+        file.seek(0)
+    finally:
+        if opened:
+            opened.close()
+    end = tail.rfind(b"PK\x05\x06")
+    if end < 0 or end + 12 > len(tail):
+        return 0
+    count = int.from_bytes(tail[end + 10 : end + 12], "little")
+    zip64 = tail.rfind(b"PK\x06\x06", 0, end)
+    if count == 0xFFFF and zip64 >= 0 and zip64 + 40 <= len(tail):
+        count = int.from_bytes(tail[zip64 + 32 : zip64 + 40], "little")
+    return count
+
+
 def import_livepage(file, *, replace=False):
     """Restore the live page archived in ``file`` (a path or a binary file); return it.
 
@@ -690,6 +717,12 @@ def import_livepage(file, *, replace=False):
     ``replace`` is false. All or nothing: a failure leaves the database and the files stored as
     they were.
     """
+    declared = declared_entries(file)
+    if declared > MAX_ENTRIES:
+        raise ArchiveError(
+            f"This archive holds {declared:,} files; a live page archive holds at most "
+            f"{MAX_ENTRIES:,}."
+        )
     try:
         archive = zipfile.ZipFile(file)
     except DAMAGED:

@@ -74,23 +74,29 @@ def ask(request, slug):
         return render(request, "liveblogs/ask.html", context(page, callout, AskForm(callout=callout)))
 
     address_hash = hash_address(client_address(request))
-    if wait := rate_limit_wait(address_hash, count=False):
-        # Over the limit: refused before any photo is decoded. A message kept already, sent again
-        # (a double click), is still thanked; its text alone says so.
-        repeat = AskForm(request.POST, callout=callout)
-        if repeat.is_valid() and repeat.sent_already:
-            return redirect("liveblogs:ask_thanks", slug=page.slug)
-        return limited(request, page, callout, wait)
-    form = AskForm(request.POST, request.FILES, callout=callout)
-    valid = form.is_valid()
-    if valid and form.sent_already:
+    # The words first, alone: checking them decodes no photo.
+    words = AskForm(request.POST, callout=callout)
+    words_valid = words.is_valid()
+    if words_valid and words.sent_already:
         # Kept already, with this very token (a double click, a retry after a lost answer):
         # thank the reader again, without keeping it twice or counting it against them.
         return redirect("liveblogs:ask_thanks", slug=page.slug)
-    # Messages and bots' attempts count against the address; a person fixing a missed field or
-    # a typo'd e-mail does not use up their turns.
-    if (valid or form.refused_as_bot) and (wait := rate_limit_wait(address_hash)):
+    if wait := rate_limit_wait(address_hash, count=False):
         return limited(request, page, callout, wait)
+    photo = request.FILES.get("photo") if "photo" in words.fields else None
+    if not words_valid and not words.refused_as_bot:
+        # A person fixing a missed field or a typo'd e-mail: their turns are not used up, and a
+        # photo they sent is not decoded until the rest is right.
+        if photo:
+            words.add_error("photo", _("Choose your photo again when you send: it is checked "
+                                       "once the rest is right."))
+        return render(request, "liveblogs/ask.html", context(page, callout, words), status=400)
+    # From here each attempt counts against the address, before any photo is decoded: a
+    # message, a bot's attempt, or a photo to check.
+    if wait := rate_limit_wait(address_hash):
+        return limited(request, page, callout, wait)
+    form = AskForm(request.POST, request.FILES, callout=callout) if photo and words_valid else words
+    valid = words_valid and (form is words or form.is_valid())
     if valid and not form.use_token():
         # Another request spent the token since the form was checked: the same message sent
         # twice at once (thanked, kept once), or another one (refused as a bot's attempt).

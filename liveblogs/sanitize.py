@@ -78,5 +78,14 @@ def strip_invisible(text):
     return text[start:end]
 
 
+# Blank letters and marks that are not format characters but show nothing: Hangul fillers, the
+# combining grapheme joiner, variation selectors, the blank Braille pattern.
+INVISIBLE = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u034f", "\u2800", "\u180e"} | {
+    chr(code) for code in [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]
+}
+
+
 def _invisible(character):
-    return character.isspace() or unicodedata.category(character) == "Cf"
+    return (
+        character.isspace() or character in INVISIBLE or unicodedata.category(character) == "Cf"
+    )

@@ -50,6 +50,9 @@ def answer_in_update(submissions, *, by):
     pages = {s.live_page_id for s in submissions}
     if len(pages) > 1:
         raise CannotAnswer(_("Answer questions from one live page at a time."))
+    if submissions[0].live_page.status == LivePage.Status.ENDED:
+        # As /file/ and the admin: a recap takes no new update.
+        raise CannotAnswer(_("This live page has ended: reopen it to answer in a new update."))
     if len(submissions) == 1:
         headline = Truncator(
             _("Your question: %(text)s") % {"text": " ".join(submissions[0].body.split())}

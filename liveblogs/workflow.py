@@ -62,11 +62,10 @@ def lock(update):
 
 def went_public(update):
     """What publishing an update sets off, however it was published (an action, a form that set
-    the status, an import): the photos it shows become public, and the reader questions it
-    answers are marked answered. Called by ``Update.save`` as the row is written."""
-    from .models import Photo, ReaderSubmission
+    the status, an import): the reader questions it answers are marked answered. Called by
+    ``Update.save`` as the row is written (its photos are made public there too)."""
+    from .models import ReaderSubmission
 
-    Photo.objects.publish_shown([update.live_page_id])
     if update.pk is not None:
         update.answers.update(status=ReaderSubmission.Status.ANSWERED)
 

@@ -245,3 +245,58 @@ def test_a_reader_photo_is_not_in_the_photo_list(client, editor, reader_photo):
     response = client.get(reverse("admin:liveblogs_photo_change", args=[reader_photo.pk]))
     assert response.status_code == 302  # "doesn't exist": back to the list
     assert LivePage.objects.count() == 1
+
+
+def test_list_filters_name_only_what_the_user_may_see(client, page, staff_reporter):
+    make_page(title="A secret draft page", status=LivePage.Status.DRAFT)
+    make_update(live_page=page, headline="Mine", created_by=staff_reporter)
+    client.force_login(staff_reporter)
+    for path in ["/admin/liveblogs/update/", "/admin/liveblogs/livepage/"]:
+        html = client.get(path).content.decode()
+        assert "A secret draft page" not in html, path
+
+
+def test_save_as_new_on_an_invalid_form_is_a_form_not_a_500(client, page, staff_reporter):
+    update = make_update(live_page=page, status=Update.Status.DRAFT, created_by=staff_reporter)
+    page.end()
+    client.force_login(staff_reporter)
+    response = client.post(reverse("admin:liveblogs_update_change", args=[update.pk]), {
+        "_saveasnew": "1", "live_page": page.pk, "headline": "Copy", "body": "<p>x</p>",
+        "status": "draft", "revision": update.revision,
+        "bylines-TOTAL_FORMS": 0, "bylines-INITIAL_FORMS": 0,
+        "update_photos-TOTAL_FORMS": 0, "update_photos-INITIAL_FORMS": 0,
+    })
+    assert response.status_code == 200
+    assert Update.objects.count() == 1
+
+
+def test_no_answer_in_a_new_update_on_an_ended_page(page):
+    from liveblogs.submissions import CannotAnswer, answer_in_update
+
+    submission = make_submission(live_page=page)
+    page.end()
+    with pytest.raises(CannotAnswer, match="has ended"):
+        answer_in_update([submission], by=None)
+    assert not Update.objects.exists()
+
+
+def test_a_reporter_cannot_swap_the_picture_readers_see(client, page, staff_reporter, editor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .factories import jpeg_bytes
+
+    photo = make_photo(uploaded_by=staff_reporter)
+    make_update(live_page=page, photos=[photo])
+    photo.refresh_from_db()
+    assert photo.public
+    before = photo.image.name
+    client.force_login(staff_reporter)
+    change = reverse("admin:liveblogs_photo_change", args=[photo.pk])
+    assert 'name="image"' not in client.get(change).content.decode()
+    client.post(change, {"image": SimpleUploadedFile("red.jpg", jpeg_bytes(colour=(255, 0, 0))),
+                         "caption": "Fixed typo", "credit": photo.credit,
+                         "alt_text": photo.alt_text})
+    photo.refresh_from_db()
+    assert photo.caption == "Fixed typo" and photo.image.name == before
+    client.force_login(editor)
+    assert 'name="image"' in client.get(change).content.decode()

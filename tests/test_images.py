@@ -322,6 +322,67 @@ def test_png_and_webp_masters_keep_their_pixel_data_byte_for_byte(format, storag
         assert image.getexif()[ARTIST] == "Jane Doe"
 
 
+def repeated_scans(copies):
+    """A small progressive JPEG with one of its scans repeated ``copies`` times: each is decoded
+    over the whole image, so thousands cost minutes (the attacker's 290 KB file took 32 s)."""
+    data = encoded(Image.new("L", (400, 400), 128), "JPEG", progressive=True)
+    start = data.index(b"\xff\xda", data.index(b"\xff\xda") + 2)  # the second scan
+    end = images.NEXT_MARKER.search(data, start + 2 + int.from_bytes(data[start + 2:start + 4],
+                                                                     "big")).start()
+    return data[:end] + data[start:end] * copies + data[end:]
+
+
+def test_a_jpeg_of_thousands_of_scans_is_refused_undecoded(monkeypatch, storage):
+    data = repeated_scans(500)
+    assert images.jpeg_scans(data)[0] > 64
+    assert images.jpeg_scans(encoded(two_tone(400, 400), "JPEG", progressive=True))[0] <= 10
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("decoded"))
+    form = submit(data, alt_text="Grey")
+    assert not form.is_valid()
+    assert "more than 64 passes (scans)" in form.errors["image"][0]
+
+
+def test_padding_does_not_make_a_claimed_size_pass(storage):
+    # The 629-byte file again, with a 300 KB comment segment: comments hold no pixels.
+    data = claiming_jpeg(5000)
+    padded = data[:2] + b"".join(
+        b"\xff\xfe" + (65535).to_bytes(2, "big") + bytes(65533) for _ in range(5)
+    ) + data[2:]
+    form = submit(padded, alt_text="Grey")
+    assert not form.is_valid()
+    assert "holds far fewer pixels than it says it has" in form.errors["image"][0]
+
+
+def test_impossible_sampling_factors_are_refused_not_a_crash(storage):
+    data = bytearray(jpeg(16, 16))
+    sof = data.index(b"\xff\xc0")
+    for component in range(3):
+        data[sof + 11 + 3 * component] = 0x00  # horizontal and vertical sampling 0
+    form = submit(bytes(data), alt_text="Grey")
+    assert not form.is_valid()
+    assert "damaged" in form.errors["image"][0]
+
+
+def test_a_png_of_countless_chunks_is_refused_before_pillow_reads_them(monkeypatch, storage):
+    source = encoded(two_tone(40, 30), "PNG")
+    filler = png_chunk(b"teSt", b"") * 300
+    idat = source.index(b"IDAT") - 4
+    form = submit(source[:idat] + filler + source[idat:], alt_text="Two colours")
+    assert not form.is_valid()
+    assert "too many pieces (chunks)" in form.errors["image"][0]
+    assert submit(source[:idat] + png_chunk(b"teSt", b"") * 10 + source[idat:],
+                  alt_text="Two colours").is_valid()
+
+
+def test_a_very_tall_screenshot_gets_renditions_that_fit(settings, storage):
+    # WebP holds at most 16,383 pixels a side: the widest rendition narrows to fit.
+    settings.LIVEBLOGS_RENDITION_WIDTHS = (320, 640)
+    photo = submit(encoded(Image.new("RGB", (600, 17_000), (20, 40, 60)), "PNG"),
+                   alt_text="A long thread").save()
+    assert {(r["width"], r["height"]) for r in photo.renditions if r["format"] == "webp"} == {
+        (320, 9067), (578, 16377)}
+
+
 def test_readers_photos_have_a_stricter_pixel_limit(settings):
     from liveblogs.forms import AskForm
 

@@ -178,3 +178,40 @@ def test_nginx_sends_private_files_when_told_to(client, people, settings):
     response = client.get(photo.original_url)
     assert response["X-Accel-Redirect"] == f"/private-media/{photo.image.name}"
     assert response["Content-Type"] == "image/jpeg" and not response.content
+
+
+def test_a_withdrawn_updates_photo_leaves_the_public_folder(people, media_root,
+                                                             django_capture_on_commit_callbacks):
+    from .factories import make_page, make_photo, make_update
+
+    editor, _reporter = people
+    page = make_page()
+    photo = make_photo()
+    shown_twice = make_photo()
+    update = make_update(live_page=page, photos=[photo, shown_twice])
+    make_update(live_page=page, photos=[shown_twice])
+    assert public_files(media_root)
+    with django_capture_on_commit_callbacks(execute=True):
+        update.withdraw(by=editor)
+    photo.refresh_from_db()
+    shown_twice.refresh_from_db()
+    assert not photo.public and shown_twice.public
+    assert public_files(media_root) == sorted(r["name"] for r in shown_twice.renditions)
+
+
+def test_a_replaced_picture_leaves_no_file_behind(people, media_root,
+                                                  django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+
+    from .factories import jpeg_bytes, make_page, make_photo, make_update
+
+    photo = make_photo()
+    make_update(live_page=make_page(), photos=[photo])
+    photo.refresh_from_db()
+    old = {"private": photo.stored_names(), "public": [r["name"] for r in photo.renditions]}
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.image = ContentFile(jpeg_bytes(colour=(200, 0, 0)), name="new.jpg")
+        photo.save()
+    assert not any(photo.image.storage.exists(name) for name in old["private"])
+    assert not any((media_root / name).exists() for name in old["public"])
+    assert public_files(media_root) == sorted(r["name"] for r in photo.renditions)

@@ -550,3 +550,16 @@ def test_an_archive_of_too_many_files_or_bytes_is_refused(recap, tmp_path, monke
     assert refusal("import_livepage", str(padded)).startswith(
         "This archive unpacks to 1.5 MB; a live page archive unpacks to at most 1 MB."
     )
+
+
+def test_an_archive_of_too_many_files_is_refused_from_its_end_record(tmp_path):
+    # zipfile would read the whole directory first: two million entries cost 866 MB.
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for n in range(10_001):
+            archive.writestr(f"f{n}", b"")
+    with pytest.raises(ArchiveError, match="holds 10,001 files; a live page archive holds at most 10,000"):
+        import_livepage(str(path))
+    with pytest.raises(ArchiveError, match="holds 10,001 files"):
+        with path.open("rb") as file:
+            import_livepage(file)

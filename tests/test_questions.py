@@ -241,6 +241,15 @@ def test_a_phone_number_needs_consent_to_call(client, callout):
 
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e"
+# Not format characters, yet as blank: Hangul fillers, the blank Braille pattern, the combining
+# grapheme joiner before a variation selector (an attacker's names that passed).
+BLANK_LETTERS = ["\u3164\u3164", "\u2800", "\uffa0", "\u034f\ufe0f"]
+
+
+@pytest.mark.parametrize("blank", BLANK_LETTERS)
+def test_blank_letters_are_not_a_name(client, page, blank):
+    response = send(client, name=blank)
+    assert response.status_code == 400 and not ReaderSubmission.objects.exists()
 
 
 @pytest.mark.parametrize("field", ["body", "name"])
@@ -662,3 +671,29 @@ def test_the_submission_is_saved_before_the_mail_is_even_tried(client, page, set
     with django_capture_on_commit_callbacks(execute=True):
         send(client)
     assert seen == [1]
+
+
+def test_a_photo_is_not_decoded_until_the_rest_is_right_and_every_decoding_counts(
+    client, page, settings, monkeypatch
+):
+    # An attacker sent a photo with a bad e-mail address, again and again: each was decoded and
+    # none counted. Now the words are checked first, and a photo to check counts.
+    settings.LIVEBLOGS_ASK_RATE_LIMIT = 2
+    callout = make_callout(live_page=page, ask_photo=True)
+    path = f"{ASK}?callout={callout.pk}"
+    decoded = []
+    real = __import__("liveblogs.images", fromlist=["decode"]).decode
+    monkeypatch.setattr("liveblogs.images.decode", lambda *a: decoded.append(1) or real(*a))
+
+    def photo():
+        return SimpleUploadedFile("street.jpg", jpeg_bytes(), content_type="image/jpeg")
+
+    for _ in range(4):
+        response = client.post(path, {**answer(email="bad"), "photo": photo()},
+                               REMOTE_ADDR="203.0.113.7")
+        assert response.status_code == 400
+        assert "Choose your photo again" in response.content.decode()
+    assert decoded == []
+    statuses = [client.post(path, {**answer(body=f"Street {n}"), "photo": photo()},
+                            REMOTE_ADDR="203.0.113.7").status_code for n in range(3)]
+    assert statuses == [302, 302, 429] and len(decoded) == 2

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ..forms import PhotoForm
+from ..permissions import policy
 from .forms import HTTPS_LINKS, PolicyAdmin
 
 
@@ -31,6 +32,22 @@ class PhotoAdmin(PolicyAdmin, admin.ModelAdmin):
     fields = ["image", "large_preview", "caption", "credit", "alt_text", "size", "uploaded_by"]
     readonly_fields = ["large_preview", "size", "uploaded_by"]
     list_select_related = ["uploaded_by"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.image_locked(request, obj):
+            return [f for f in fields if f != "image"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj),
+                *(["image"] if self.image_locked(request, obj) else [])]
+
+    @staticmethod
+    def image_locked(request, photo):
+        """Readers are shown this photo: swapping its picture is publishing, for those who may
+        publish (its words stay its uploader's to fix)."""
+        return photo is not None and photo.public and not policy.may_publish(request.user)
 
     def save_model(self, request, obj, form, change):
         if not change:

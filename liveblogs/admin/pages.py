@@ -49,7 +49,11 @@ class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
     list_display = [
         "title", "status_badge", "series", "coverage_start", "published_count", "waiting_count",
     ]
-    list_filter = ["status", "series", "desk"]
+    # Choices of only what this user's rows hold: a reporter learns no other page's name.
+    list_filter = [
+        "status", ("series", admin.RelatedOnlyFieldListFilter),
+        ("desk", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["title", "standfirst", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["series", "lead_photo", "lead_video", "desk"]
@@ -117,7 +121,7 @@ class CalloutAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = [
         "prompt", "page", "is_open", "accepting", "deadline", "submission_count", "new_count",
     ]
-    list_filter = ["is_open", "live_page"]
+    list_filter = ["is_open", ("live_page", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["prompt", "description"]
     autocomplete_fields = ["live_page"]
     list_select_related = ["live_page"]

@@ -25,7 +25,10 @@ class ReaderSubmissionAdmin(PolicyAdmin, admin.ModelAdmin):
         "short_body", "status", "name", "may_name", "may_contact", "photo_preview",
         "asked_for", "answer_link", "created_at",
     ]
-    list_filter = ["status", "callout", "created_at", "live_page"]
+    list_filter = [
+        "status", ("callout", admin.RelatedOnlyFieldListFilter), "created_at",
+        ("live_page", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["body", "name", "email", "location"]
     autocomplete_fields = ["answered_in"]
     list_select_related = ["live_page", "callout", "photo", "answered_in"]

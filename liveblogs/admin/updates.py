@@ -90,7 +90,11 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
         "photo_thumbnails", "publish_button",
     ]
     list_display_links = ["headline"]
-    list_filter = ["status", "key_event", "pinned", "live_page", "authors"]
+    # Choices of only what this user's updates hold: a reporter learns no other page's name.
+    list_filter = [
+        "status", "key_event", "pinned", ("live_page", admin.RelatedOnlyFieldListFilter),
+        ("authors", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["headline", "body"]
     # The page is a plain menu of the pages this user may file to (few: a recap takes none).
     autocomplete_fields = ["video"]
