@@ -78,6 +78,38 @@ def jpeg_claiming(path, side=10_000):
     Path(path).write_bytes(bytes(data))
 
 
+def jpeg_scans(path, side=5_000, copies=3_000):
+    """A grey progressive JPEG with one of its scans repeated: each is decoded over the whole
+    image (the attacker's 290 KB file took 32 s)."""
+    import io
+
+    from PIL import Image
+
+    from liveblogs.images import NEXT_MARKER
+
+    out = io.BytesIO()
+    Image.new("L", (side, side), 128).save(out, "JPEG", progressive=True)
+    data = out.getvalue()
+    start = data.index(b"\xff\xda", data.index(b"\xff\xda") + 2)
+    end = NEXT_MARKER.search(data, start + 4).start()
+    Path(path).write_bytes(data[:end] + data[start:end] * copies + data[end:])
+
+
+def png_many_chunks(path, count=2_000_000):
+    """A small PNG with two million empty private chunks before its pixels: Pillow reads and
+    keeps each (the attacker's 25 MB file: 265 MB, 17 s)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32)).save(out, "PNG")
+    data = out.getvalue()
+    chunk = (0).to_bytes(4, "big") + b"teSt" + zlib.crc32(b"teSt").to_bytes(4, "big")
+    idat = data.index(b"IDAT") - 4
+    Path(path).write_bytes(data[:idat] + chunk * count + data[idat:])
+
+
 def phone_jpeg(path, *, orientation=1):
     from PIL import Image
 
@@ -115,12 +147,14 @@ CASES = [
     ("PNG 16-bit RGB 9000² (bomb)", "png", png_16bit),
     ("JPEG progressive 10000² (bomb)", "jpg", jpeg_progressive),
     ("JPEG 629 B claiming 10000² (bomb)", "jpg", jpeg_claiming),
+    ("JPEG of 3,000 repeated scans (bomb)", "jpg", jpeg_scans),
+    ("PNG of 2 million chunks (bomb)", "png", png_many_chunks),
     # The largest of each costly kind that is still taken, at the default limits.
     ("PNG all-zero RGBA 4800² (taken)", "png", lambda path: png_zero_rgba(path, 4_800)),
     ("PNG 16-bit RGB 4800² (taken)", "png", lambda path: png_16bit(path, 4_800)),
     ("PNG 16-bit grey 4000² (taken)", "png", lambda path: png_16bit(path, 4_000, 0)),
     ("JPEG progressive 5700² (taken)", "jpg", lambda path: jpeg_progressive(path, 5_700)),
-    ("WebP 6 MP (taken)", "webp", lambda path: encoded_photo(path, (3000, 2000), "WEBP")),
+    ("WebP 4.4 MP (taken)", "webp", lambda path: encoded_photo(path, (2560, 1700), "WEBP")),
     ("JPEG 24 MP phone photo", "jpg", phone_jpeg),
     ("JPEG 24 MP, turned (EXIF 6)", "jpg", lambda path: phone_jpeg(path, orientation=6)),
     ("PNG 3840×2160 screenshot", "png", png_screenshot),
