@@ -44,10 +44,22 @@ def media_root(settings, tmp_path):
     return use_media_root(settings, tmp_path / "media")
 
 
+def role(name):
+    """The Editors or Reporters group. A migration makes them; a transactional test (the browser
+    tests) flushes the database after itself, so a test that follows one makes them again."""
+    if not Group.objects.filter(name=name).exists():
+        from django.apps import apps
+
+        from liveblogs.roles import sync_roles
+
+        sync_roles(apps)
+    return Group.objects.get(name=name)
+
+
 @pytest.fixture
 def editor(db):
     user = make_user(username="ed", is_staff=True)
-    user.groups.add(Group.objects.get(name=EDITORS))
+    user.groups.add(role(EDITORS))
     return user
 
 
@@ -55,7 +67,7 @@ def editor(db):
 def reporter_user(db):
     """A reporter with a login, in the Reporters group, on no desk yet."""
     user = make_user(username="rita")
-    user.groups.add(Group.objects.get(name=REPORTERS))
+    user.groups.add(role(REPORTERS))
     make_reporter(name="Rita Field", user=user)
     return user
 

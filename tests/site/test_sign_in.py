@@ -1,10 +1,10 @@
 """Reporters sign in to file, on this site's sign-in page (templates/registration/)."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from liveblogs.roles import REPORTERS
 
+from ..conftest import role
 from ..factories import make_page, make_reporter, make_user
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ FILE = "/file/"
 @pytest.fixture
 def rita():
     user = make_user()
-    user.groups.add(Group.objects.get(name=REPORTERS))
+    user.groups.add(role(REPORTERS))
     make_page().desk.add(make_reporter(name="Rita Field", user=user))
     return user
 
