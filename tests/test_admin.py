@@ -2,11 +2,13 @@
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from liveblogs.models import (
@@ -187,6 +189,45 @@ def test_page_actions_go_live_and_end(editor_client):
     draft.refresh_from_db()
     assert draft.is_recap
     assert "readers now see the recap" in response.content.decode()
+
+
+def page_form_data(page, **changes):
+    """The live page's change form as an editor sends it, with ``changes``."""
+    local = timezone.localtime(page.coverage_start)
+    end = timezone.localtime(page.coverage_end) if page.coverage_end else None
+    return {
+        "title": page.title, "slug": page.slug, "series": "", "standfirst": page.standfirst,
+        "status": page.status, "coverage_start_0": f"{local:%Y-%m-%d}",
+        "coverage_start_1": f"{local:%H:%M:%S}",
+        "coverage_end_0": f"{end:%Y-%m-%d}" if end else "",
+        "coverage_end_1": f"{end:%H:%M:%S}" if end else "",
+        "time_zone": page.time_zone, "lead_photo": "", "lead_video": "", "needs_approval": "on",
+        "key_points-TOTAL_FORMS": 0, "key_points-INITIAL_FORMS": 0,
+        "callouts-TOTAL_FORMS": 0, "callouts-INITIAL_FORMS": 0,
+        **changes,
+    }
+
+
+def test_the_status_menu_ends_a_page_with_its_end_and_reopens_it_without(editor_client):
+    page = make_page(coverage_start=timezone.now() - timedelta(hours=3))
+    url = admin_url(LivePage, "change", page.pk)
+    assert editor_client.post(url, page_form_data(page, status="ended")).status_code == 302
+    page.refresh_from_db()
+    assert page.is_recap and page.coverage_end is not None
+    # The form shows the end; choosing Live again sends it back, and it goes.
+    assert editor_client.post(url, page_form_data(page, status="live")).status_code == 302
+    page.refresh_from_db()
+    assert page.is_live and page.coverage_end is None
+
+
+def test_the_end_action_dates_the_end_and_going_live_clears_it(editor_client):
+    page = make_page(coverage_start=timezone.now() - timedelta(hours=3))
+    run_action(editor_client, LivePage, "end_coverage", [page])
+    page.refresh_from_db()
+    assert page.is_recap and page.coverage_end is not None
+    run_action(editor_client, LivePage, "go_live", [page])
+    page.refresh_from_db()
+    assert page.is_live and page.coverage_end is None
 
 
 def test_page_list_counts_published_and_waiting_updates(editor_client):
