@@ -184,13 +184,14 @@ class Photo(models.Model):
 
     def ingest(self):
         """Check the new image, store it cleaned, make its renditions, and fill in a blank caption
-        or credit from what the agency embedded. Raises ``ValidationError`` for a file that is not
-        a photo we take, before anything is stored."""
+        or credit from what the agency embedded; a credit the file lacks is the newsroom's own
+        (``house_credit``). Raises ``ValidationError`` for a file that is not a photo we take,
+        before anything is stored."""
         upload = images.inspect_upload(self.image.file)
         if not self.caption.strip():
             self.caption = upload.embedded.caption
         if not self.credit.strip():
-            credit = upload.embedded.suggested_credit()
+            credit = upload.embedded.suggested_credit() or self.house_credit()
             self.credit = credit[: self._meta.get_field("credit").max_length]
         master = images.clean_master(upload)
         # The name only gives the type; ``photo_upload_to`` makes the rest.
@@ -206,6 +207,16 @@ class Photo(models.Model):
         except Exception:
             self.image.storage.delete(self.image.name)
             raise
+
+    def house_credit(self):
+        """“<uploader's byline>/<publisher>”, as the newsroom credits a photo its own people took;
+        empty for a photo without an uploader (a reader's, which the desk credits itself)."""
+        user = self.uploaded_by
+        if user is None:
+            return ""
+        reporter = getattr(user, "reporter", None)
+        name = reporter.name if reporter else user.get_full_name() or user.get_username()
+        return f"{name}/{app_settings.PUBLISHER_NAME}"
 
     def make_renditions(self):
         """Make the renditions the settings ask for that this photo lacks (photos stored before

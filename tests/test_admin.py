@@ -24,6 +24,7 @@ from liveblogs.models import (
 )
 
 from .factories import (
+    jpeg_bytes,
     make_callout,
     make_key_point,
     make_page,
@@ -369,6 +370,21 @@ def test_photo_admin_uploads_a_photo_with_its_renditions(editor_client, editor):
     html = editor_client.get(admin_url(Photo, "changelist")).content.decode()
     assert f'<img src="{photo.thumbnail_url}" alt="A quay"' in html
     assert "_320w." in photo.thumbnail_url
+
+
+def test_a_photo_uploaded_in_the_admin_without_a_credit_is_the_uploaders_and_the_publishers(
+    editor_client, editor, settings
+):
+    settings.LIVEBLOGS_PUBLISHER_NAME = "The Harbour Daily"
+    editor.first_name, editor.last_name = "Edith", "Okafor"
+    editor.save()
+    response = editor_client.post(
+        admin_url(Photo, "add"),
+        {"image": SimpleUploadedFile("IMG_0043.JPG", jpeg_bytes(), content_type="image/jpeg"),
+         "caption": "", "credit": "", "alt_text": "A quay"},
+    )
+    assert response.status_code == 302
+    assert Photo.objects.get().credit == "Edith Okafor/The Harbour Daily"
 
 
 def test_autocomplete_answers_for_authors(editor_client):
