@@ -1,6 +1,8 @@
-"""What the admin's forms accept: choices by the desk policy, and the update form's checks."""
+"""What the admin's forms accept: choices by the desk policy, and the update form's checks; and
+the tables of rows editors put in order."""
 
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -28,7 +30,9 @@ def keep_current(form_class, current):
 
 
 class PolicyAdmin:
-    """Rows and choices by the desk policy (``permissions.py``), and the desk's stylesheet.
+    """Rows and choices by the desk policy (``permissions.py``), and the desk's stylesheet and
+    script (``liveblogs/admin.js``: each of its features works on the pages that have its
+    elements).
 
     A list shows the rows ``policy.choices`` allows this user, and every foreign key or
     many-to-many a form accepts is limited the same way, server-side: the autocomplete that
@@ -38,7 +42,10 @@ class PolicyAdmin:
 
     @property
     def media(self):
-        return super().media + forms.Media(css={"all": ["liveblogs/admin.css"]})
+        return super().media + forms.Media(
+            css={"all": ["liveblogs/admin.css"]},
+            js=[forms.Script("liveblogs/admin.js", type="module")],
+        )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -88,6 +95,25 @@ class PolicyInline(PolicyAdmin):
 # Editors paste links without a scheme; assume the secure one (Django 6's default).
 HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 
+
+class OrderedInline(PolicyInline, admin.TabularInline):
+    """A table of rows in order (key points, bylines, photos). Editors drag a row by its handle,
+    or use its Move up and Move down buttons (``liveblogs/admin/ordering.js``), and the rows'
+    ``position`` follows; without script, positions are typed."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "position":
+            # The script's words, translated here: the admin's JavaScript catalog, the one
+            # script view its Content-Security-Policy allows, holds only the admin's own.
+            formfield.widget.attrs.update({
+                "data-ordering": "",
+                "data-move-up": _("Move up"),
+                "data-move-down": _("Move down"),
+                "data-drag": _("Drag to reorder"),
+                "data-moved": _("Moved to position %(position)s of %(count)s."),
+            })
+        return formfield
 
 
 class UpdatePhotoFormSet(BaseInlineFormSet):

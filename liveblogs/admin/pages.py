@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from ..models import Callout, KeyPoint, LivePage, ReaderSubmission
 from ..permissions import policy
 from ..submissions import export_csv
-from .forms import HTTPS_LINKS, PolicyAdmin, PolicyInline
+from .forms import HTTPS_LINKS, OrderedInline, PolicyAdmin, PolicyInline
 
 
 def desk_url(page):
@@ -23,13 +23,13 @@ def desk_url(page):
         return None
 
 
-class KeyPointInline(PolicyInline, admin.TabularInline):
+class KeyPointInline(OrderedInline):
     model = KeyPoint
     formfield_overrides = HTTPS_LINKS
     extra = 1
     fields = ["position", "text", "link"]
     verbose_name = _("key point")
-    verbose_name_plural = _("The Latest — key points, in order (lowest position first)")
+    verbose_name_plural = _("The Latest — key points, in order")
 
 
 class CalloutInline(PolicyInline, admin.StackedInline):

@@ -19,12 +19,18 @@ from django.utils.translation import ngettext
 from .. import workflow
 from ..models import Update, UpdateAuthor, UpdatePhoto
 from ..permissions import policy
-from .forms import PolicyAdmin, PolicyInline, UpdateAdminForm, UpdatePhotoFormSet, ordered_rows
+from .forms import (
+    OrderedInline,
+    PolicyAdmin,
+    UpdateAdminForm,
+    UpdatePhotoFormSet,
+    ordered_rows,
+)
 from .media import thumbnail
 from .update_views import UpdateViews
 
 
-class UpdateAuthorInline(PolicyInline, admin.TabularInline):
+class UpdateAuthorInline(OrderedInline):
     model = UpdateAuthor
     extra = 1
     autocomplete_fields = ["reporter"]
@@ -35,7 +41,7 @@ class UpdateAuthorInline(PolicyInline, admin.TabularInline):
 
 
 
-class UpdatePhotoInline(PolicyInline, admin.TabularInline):
+class UpdatePhotoInline(OrderedInline):
     model = UpdatePhoto
     formset = UpdatePhotoFormSet
     extra = 1
