@@ -747,6 +747,16 @@ def test_a_callout_inside_an_update_must_be_of_its_page(editor_client):
     assert Update.objects.get(pk=update.pk).callout == own
 
 
+def test_the_add_forms_callout_menu_names_each_callouts_page_for_its_script(editor_client):
+    page, other = make_page(), make_page()
+    own, foreign = make_callout(live_page=page), make_callout(live_page=other, prompt="Elsewhere?")
+    html = editor_client.get(admin_url(Update, "add")).content.decode()
+    # liveblogs/admin/callouts.js offers only the chosen page's; the server still checks.
+    assert f'<option value="{own.pk}" data-page="{page.pk}">' in html
+    assert f'<option value="{foreign.pk}" data-page="{other.pk}">' in html
+    assert '<script src="/static/liveblogs/admin.js" type="module"></script>' in html
+
+
 def test_publishing_from_the_change_form_needs_no_time_typed(editor_client):
     update = make_update(status=Update.Status.SUBMITTED, headline="Shelter opens")
     response = post_update(editor_client, update, status="published", published_at_0="", published_at_1="")

@@ -136,6 +136,18 @@ class UpdatePhotoFormSet(BaseInlineFormSet):
 
 
 
+class CalloutSelect(forms.Select):
+    """The update form's callout menu, each callout marked with its live page, so the add form
+    offers only those of the page chosen (``liveblogs/admin/callouts.js``). The server checks
+    all the same (``UpdateAdminForm.clean``)."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if (callout := getattr(value, "instance", None)) is not None:
+            option["attrs"]["data-page"] = callout.live_page_id
+        return option
+
+
 class UpdateAdminForm(forms.ModelForm):
     """The update change form, carrying the revision it was loaded at.
 

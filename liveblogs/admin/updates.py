@@ -20,6 +20,7 @@ from .. import workflow
 from ..models import Update, UpdateAuthor, UpdatePhoto
 from ..permissions import policy
 from .forms import (
+    CalloutSelect,
     OrderedInline,
     PolicyAdmin,
     UpdateAdminForm,
@@ -140,6 +141,7 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
         elif db_field.name == "callout":
             # A question of this user's pages; clean() checks it is the update's own page's.
             kwargs["queryset"] = policy.callouts_for(request.user).select_related("live_page")
+            kwargs["widget"] = CalloutSelect
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):

@@ -1,14 +1,14 @@
 """The desk in a real browser: publishing a submitted update in two clicks, an edit conflict that
-keeps the editor's words, and rows put in order by keyboard and by dragging. Chromium through
-Playwright, on the demo newsroom."""
+keeps the editor's words, rows put in order by keyboard and by dragging, and the add form's
+callout menu. Chromium through Playwright, on the demo newsroom."""
 
 
 import pytest
 from django.contrib.auth.models import User
 
-from liveblogs.models import LivePage, Reporter, Update
+from liveblogs.models import Callout, LivePage, Reporter, Update
 
-from ..factories import make_update
+from ..factories import make_callout, make_page, make_update
 from .test_browser import DESKTOP, LIVE_SLUG, SCREENSHOTS
 
 try:
@@ -144,3 +144,23 @@ def test_bylines_are_put_in_order_by_dragging(site, new_page):
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     assert [b.reporter for b in update.bylines.all()] == [second, first]
+
+
+def test_the_add_forms_callout_menu_offers_the_chosen_pages_callouts(site, new_page):
+    live = LivePage.objects.get(slug=LIVE_SLUG)
+    other = make_page(title="Dam inspection")
+    elsewhere = make_callout(live_page=other, prompt="Do you live below the dam?")
+    own = Callout.objects.filter(live_page=live).first()
+    page = new_page(**DESKTOP)
+    sign_in(page, site)
+    page.goto(f"{site}/admin/liveblogs/update/add/")
+    menu = page.locator("select#id_callout")
+    offered = "(select) => Array.from(select.options).filter((o) => o.value && !o.disabled)" \
+              ".map((o) => o.textContent)"
+    assert menu.evaluate(offered) == []  # no page chosen yet
+    page.locator("select#id_live_page").select_option(str(other.pk))
+    assert menu.evaluate(offered) == [elsewhere.prompt]
+    menu.select_option(str(elsewhere.pk))
+    page.locator("select#id_live_page").select_option(str(live.pk))
+    assert menu.input_value() == ""  # the other page's question is dropped
+    assert own.prompt in menu.evaluate(offered) and elsewhere.prompt not in menu.evaluate(offered)

@@ -1,3 +1,4 @@
 // The desk's admin pages, over Django's own script: one feature a module, each doing nothing on a
 // page without its elements; every form works without them.
+import "./admin/callouts.js";
 import "./admin/ordering.js";
