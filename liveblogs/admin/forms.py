@@ -1,13 +1,15 @@
 """What the admin's forms accept: choices by the desk policy, and the update form's checks; and
-the tables of rows editors put in order."""
+what keyboard and screen-reader users need of them: named inputs, rows put in order."""
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .. import workflow
@@ -46,6 +48,17 @@ class PolicyAdmin:
             css={"all": ["liveblogs/admin.css"]},
             js=[forms.Script("liveblogs/admin.js", type="module")],
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, AdminSplitDateTime):
+            # The admin writes "Date:" and "Time:" before the two boxes, in no <label>: name
+            # each box for screen readers, after its field.
+            date, time = formfield.widget.widgets
+            field = capfirst(formfield.label)
+            date.attrs["aria-label"] = _("%(field)s: date") % {"field": field}
+            time.attrs["aria-label"] = _("%(field)s: time") % {"field": field}
+        return formfield
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -96,10 +109,26 @@ class PolicyInline(PolicyAdmin):
 HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class TabularFormSet(BaseInlineFormSet):
+    """The rows of a table inline. The table heads each column with its field's label, which
+    screen readers do not tie to the inputs below it: each input is named after its column."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)  # the delete box and the primary key among them
+        for field in form.fields.values():
+            # The widget itself, inside the admin's wrapper of add and change links, whose own
+            # attrs are those of the form class's widget, not this form's copy.
+            widget = getattr(field.widget, "widget", field.widget)
+            if not widget.is_hidden:
+                widget.attrs.setdefault("aria-label", capfirst(field.label))
+
+
 class OrderedInline(PolicyInline, admin.TabularInline):
     """A table of rows in order (key points, bylines, photos). Editors drag a row by its handle,
     or use its Move up and Move down buttons (``liveblogs/admin/ordering.js``), and the rows'
     ``position`` follows; without script, positions are typed."""
+
+    formset = TabularFormSet
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -116,7 +145,7 @@ class OrderedInline(PolicyInline, admin.TabularInline):
         return formfield
 
 
-class UpdatePhotoFormSet(BaseInlineFormSet):
+class UpdatePhotoFormSet(TabularFormSet):
     """An update saved as published may show no photo that lacks alt text or a credit.
 
     The photos are saved after the update itself, so ``Update.publish()`` cannot see them when the

@@ -1,7 +1,10 @@
 """The desk in a real browser: publishing a submitted update in two clicks, an edit conflict that
-keeps the editor's words, rows put in order by keyboard and by dragging, and the add form's
-callout menu. Chromium through Playwright, on the demo newsroom."""
+keeps the editor's words, rows put in order by keyboard and by dragging, the add form's callout
+menu, and axe-core on the forms editors use most. Chromium through Playwright, on the demo
+newsroom."""
 
+
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -9,7 +12,7 @@ from django.contrib.auth.models import User
 from liveblogs.models import Callout, LivePage, Reporter, Update
 
 from ..factories import make_callout, make_page, make_update
-from .test_browser import DESKTOP, LIVE_SLUG, SCREENSHOTS
+from .test_browser import DESKTOP, LIVE_SLUG, SCREENSHOTS, axe_violations, describe
 
 try:
     from playwright.sync_api import expect
@@ -76,6 +79,26 @@ def test_a_stale_save_keeps_the_editors_words_in_the_browser(site, new_page):
     mine.get_by_role("link", name="History").click()
     expect(mine.locator(".revision").first).to_contain_text("Engineers inspect the piers at noon.")
     mine.screenshot(path=str(SCREENSHOTS / "admin-update-history.png"), full_page=True)
+
+
+@pytest.mark.parametrize("form", ["update-change", "update-add", "livepage-change"])
+def test_axe_finds_nothing_critical_or_serious_on_the_desks_forms(axe_script, site, new_page, form):
+    live = LivePage.objects.get(slug=LIVE_SLUG)
+    update = Update.objects.filter(
+        live_page=live, bylines__isnull=False, update_photos__isnull=False
+    ).first()
+    path = {
+        "update-change": f"/admin/liveblogs/update/{update.pk}/change/",
+        "update-add": "/admin/liveblogs/update/add/",
+        "livepage-change": f"/admin/liveblogs/livepage/{live.pk}/change/",
+    }[form]
+    page = new_page(**DESKTOP)
+    sign_in(page, site)
+    page.goto(site + path)
+    # Select2 draws its boxes once the page is ready; the names come after them.
+    expect(page.locator(".select2-selection").first).to_have_attribute("aria-label", re.compile("."))
+    violations = [v for v in axe_violations(page, axe_script) if v["impact"] in ("critical", "serious")]
+    assert violations == [], f"axe-core on {path}:{describe(violations)}"
 
 
 def key_point_texts(page):
