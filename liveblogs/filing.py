@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import images, markup, media, workflow
+from . import markup, media, workflow
 from .forms import FilingForm, FilingPhotoForm
 from .models import LivePage, Photo, Update
 from .permissions import policy
@@ -63,17 +63,11 @@ def attachable_photos(user, update):
     return Photo.objects.filter(query).distinct()
 
 
-def byline_name(user):
-    reporter = getattr(user, "reporter", None)
-    return reporter.name if reporter else user.get_full_name() or user.get_username()
-
-
 def store_photo(file, user):
     """Check and store one uploaded photo for ``user``. The credit is the agency's when the file
-    carries one, else the reporter's name. Raises ``ValidationError`` saying what is wrong."""
-    upload = images.inspect_upload(file)
-    credit = upload.embedded.suggested_credit() or byline_name(user)
-    photo = Photo(image=file, uploaded_by=user, credit=credit[:120])
+    carries one, else the reporter's and the publisher's (``Photo.house_credit``). Raises
+    ``ValidationError`` saying what is wrong."""
+    photo = Photo(image=file, uploaded_by=user)
     photo.save()
     return photo
 

@@ -50,6 +50,13 @@ class PhotoForm(forms.ModelForm):
     class Meta:
         model = Photo
         fields = ["image", "caption", "credit", "alt_text"]
+        help_texts = {
+            "credit": _(
+                "Who took it, e.g. “Jane Doe/Agency”. Left blank, it is filled from the byline "
+                "and credit embedded in the file, else with the uploader's name and the "
+                "publisher's."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,7 +244,10 @@ class FilingPhotoForm(forms.ModelForm):
         }
         help_texts = {
             "caption": "",
-            "credit": _("From the agency's details in the file if it has them, else your name."),
+            "credit": _(
+                "From the agency's details in the file if it has them, else your name and the "
+                "publisher's."
+            ),
             "alt_text": _("What the photo shows, for readers who cannot see it."),
         }
 

@@ -204,13 +204,14 @@ class Photo(models.Model):
 
     def ingest(self):
         """Check the new image, store it cleaned, make its renditions, and fill in a blank caption
-        or credit from what the agency embedded. Raises ``ValidationError`` for a file that is not
-        a photo we take, before anything is stored."""
+        or credit from what the agency embedded; a credit the file lacks is the newsroom's own
+        (``house_credit``). Raises ``ValidationError`` for a file that is not a photo we take,
+        before anything is stored."""
         upload = images.inspect_upload(self.image.file)
         if not self.caption.strip():
             self.caption = upload.embedded.caption
         if not self.credit.strip():
-            credit = upload.embedded.suggested_credit()
+            credit = upload.embedded.suggested_credit() or self.house_credit()
             self.credit = credit[: self._meta.get_field("credit").max_length]
         master = images.clean_master(upload)
         # The name only gives the type; ``photo_upload_to`` makes the rest.
@@ -228,6 +229,16 @@ class Photo(models.Model):
         except Exception:
             self.image.storage.delete(self.image.name)
             raise
+
+    def house_credit(self):
+        """“<uploader's byline>/<publisher>”, as the newsroom credits a photo its own people took;
+        empty for a photo without an uploader (a reader's, which the desk credits itself)."""
+        user = self.uploaded_by
+        if user is None:
+            return ""
+        reporter = getattr(user, "reporter", None)
+        name = reporter.name if reporter else user.get_full_name() or user.get_username()
+        return f"{name}/{app_settings.PUBLISHER_NAME}"
 
     def make_renditions(self):
         """Make the renditions the settings ask for that this photo lacks (photos stored before
@@ -581,24 +592,52 @@ class LivePage(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self._date_coverage_end(kwargs.get("update_fields"))
         with transaction.atomic():
             if self._state.adding:
                 super().save(*args, **kwargs)
                 if self.status != self.Status.DRAFT:  # public from the start: its lead too
                     Photo.objects.sync_public([self.pk])
-                return
-            if kwargs.get("update_fields") is None:
-                # Never write back a version read earlier: updates may have moved it since.
-                kwargs["update_fields"] = [
-                    f.name for f in self._meta.concrete_fields
-                    if not f.primary_key
-                    and f.name not in {"version", "changed_at", "key_points_version"}
-                ]
-            super().save(*args, **kwargs)
-            self.version = LivePage.objects.next_version(self.pk)
+            else:
+                if kwargs.get("update_fields") is None:
+                    # Never write back a version read earlier: updates may have moved it since.
+                    kwargs["update_fields"] = [
+                        f.name for f in self._meta.concrete_fields
+                        if not f.primary_key
+                        and f.name not in {"version", "changed_at", "key_points_version"}
+                    ]
+                elif "status" in kwargs["update_fields"]:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "coverage_end"}
+                super().save(*args, **kwargs)
+                self.version = LivePage.objects.next_version(self.pk)
+        self._loaded_status = self.status
 
     def get_absolute_url(self):
         return reverse("liveblogs:livepage", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")  # for _date_coverage_end
+        return instance
+
+    def _date_coverage_end(self, update_fields):
+        """The one rule for when coverage ended, whatever ends or reopens the page (the change
+        form's status menu, the list's action, ``end()``, the desk): an ended page without an
+        end ends now; a page reopened after it ended has no end any more."""
+        if update_fields is not None and "status" not in update_fields:
+            return
+        if self.status == self.Status.ENDED:
+            if self.coverage_end is None:
+                # Not before it started, which the database refuses.
+                self.coverage_end = max(timezone.now(), self.coverage_start)
+        elif getattr(self, "_loaded_status", None) == self.Status.ENDED:
+            self.coverage_end = None
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using, fields, from_queryset)
+        if fields is None or "status" in fields:
+            self._loaded_status = self.status
 
     @staticmethod
     def state_cache_key(slug):
@@ -629,9 +668,9 @@ class LivePage(models.Model):
         self.save()
 
     def end(self):
-        """End coverage: the page stays public as a recap and stops updating."""
+        """End coverage now: the page stays public as a recap and stops updating."""
         self.status = self.Status.ENDED
-        self.coverage_end = max(timezone.now(), self.coverage_start)
+        self.coverage_end = None  # ``save`` dates it
         self.save()
 
 

@@ -9,13 +9,14 @@ from django.urls import include, path
 from liveblogs import media
 from liveblogs.sitemaps import sitemaps
 
-from .views import healthz
+from .views import favicon, healthz
 
 # The desk's lists are wide (headline, page, bylines, flags, thumbnails): give them the room.
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # Sign-in, sign-out and password change for reporters filing from /file/.
     path("accounts/", include("django.contrib.auth.urls")),

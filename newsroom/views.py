@@ -1,10 +1,13 @@
-"""The site's own views: the health check for load balancers, and the error handler."""
+"""The site's own views: the health check for load balancers, the icon browsers ask for, and
+the error handler."""
 
 import sys
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.defaults import server_error as django_server_error
@@ -37,6 +40,16 @@ def healthz(request):
     if not healthy:
         response.status_code = 503
         response["Retry-After"] = "10"
+    return response
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links (the admin's pages link none): send
+    them to the icon among the static files, whose hashed address changes with it, rather than
+    log a 404 for every new visitor. A day in any cache."""
+    response = HttpResponseRedirect(static("newsroom/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=24 * 3600)
     return response
 
 

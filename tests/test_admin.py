@@ -2,11 +2,13 @@
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from liveblogs.models import (
@@ -22,6 +24,7 @@ from liveblogs.models import (
 )
 
 from .factories import (
+    jpeg_bytes,
     make_callout,
     make_key_point,
     make_page,
@@ -189,6 +192,67 @@ def test_page_actions_go_live_and_end(editor_client):
     assert "readers now see the recap" in response.content.decode()
 
 
+def page_form_data(page, **changes):
+    """The live page's change form as an editor sends it, with ``changes``."""
+    local = timezone.localtime(page.coverage_start)
+    end = timezone.localtime(page.coverage_end) if page.coverage_end else None
+    return {
+        "title": page.title, "slug": page.slug, "series": "", "standfirst": page.standfirst,
+        "status": page.status, "coverage_start_0": f"{local:%Y-%m-%d}",
+        "coverage_start_1": f"{local:%H:%M:%S}",
+        "coverage_end_0": f"{end:%Y-%m-%d}" if end else "",
+        "coverage_end_1": f"{end:%H:%M:%S}" if end else "",
+        "time_zone": page.time_zone, "lead_photo": "", "lead_video": "", "needs_approval": "on",
+        "key_points-TOTAL_FORMS": 0, "key_points-INITIAL_FORMS": 0,
+        "callouts-TOTAL_FORMS": 0, "callouts-INITIAL_FORMS": 0,
+        **changes,
+    }
+
+
+def test_the_status_menu_ends_a_page_with_its_end_and_reopens_it_without(editor_client):
+    page = make_page(coverage_start=timezone.now() - timedelta(hours=3))
+    url = admin_url(LivePage, "change", page.pk)
+    assert editor_client.post(url, page_form_data(page, status="ended")).status_code == 302
+    page.refresh_from_db()
+    assert page.is_recap and page.coverage_end is not None
+    # The form shows the end; choosing Live again sends it back, and it goes.
+    assert editor_client.post(url, page_form_data(page, status="live")).status_code == 302
+    page.refresh_from_db()
+    assert page.is_live and page.coverage_end is None
+
+
+def test_the_end_action_dates_the_end_and_going_live_clears_it(editor_client):
+    page = make_page(coverage_start=timezone.now() - timedelta(hours=3))
+    run_action(editor_client, LivePage, "end_coverage", [page])
+    page.refresh_from_db()
+    assert page.is_recap and page.coverage_end is not None
+    run_action(editor_client, LivePage, "go_live", [page])
+    page.refresh_from_db()
+    assert page.is_live and page.coverage_end is None
+
+
+def test_a_live_pages_form_links_its_desk_and_its_updates(editor_client, monkeypatch):
+    from liveblogs.admin import pages
+
+    page, other = make_page(), make_page()
+    make_update(live_page=page)
+    make_update(live_page=page, status=Update.Status.WITHDRAWN)
+    make_update(live_page=other)
+    html = editor_client.get(admin_url(LivePage, "change", page.pk)).content.decode()
+    updates_url = admin_url(Update, "changelist") + f"?live_page__id__exact={page.pk}"
+    assert f'<a href="{updates_url}">Updates on this page (2)</a>' in html
+    assert "Open the desk" not in html  # no desk view on this branch's site: no dead link
+    listed = editor_client.get(updates_url).context["cl"].result_list
+    assert {u.live_page_id for u in listed} == {page.pk} and len(listed) == 2
+
+    monkeypatch.setattr(pages, "desk_url", lambda page: f"/desk-of/{page.pk}/")
+    html = editor_client.get(admin_url(LivePage, "change", page.pk)).content.decode()
+    assert f'<a href="/desk-of/{page.pk}/" class="desklink">Open the desk</a>' in html
+    page.end()
+    html = editor_client.get(admin_url(LivePage, "change", page.pk)).content.decode()
+    assert "Open the desk" not in html and "Updates on this page (2)" in html
+
+
 def test_page_list_counts_published_and_waiting_updates(editor_client):
     page = make_page(title="Harbour flood")
     make_update(live_page=page)
@@ -328,6 +392,21 @@ def test_photo_admin_uploads_a_photo_with_its_renditions(editor_client, editor):
     html = editor_client.get(admin_url(Photo, "changelist")).content.decode()
     assert f'<img src="{photo.thumbnail_url}" alt="A quay"' in html
     assert "_320w." in photo.thumbnail_url
+
+
+def test_a_photo_uploaded_in_the_admin_without_a_credit_is_the_uploaders_and_the_publishers(
+    editor_client, editor, settings
+):
+    settings.LIVEBLOGS_PUBLISHER_NAME = "The Harbour Daily"
+    editor.first_name, editor.last_name = "Edith", "Okafor"
+    editor.save()
+    response = editor_client.post(
+        admin_url(Photo, "add"),
+        {"image": SimpleUploadedFile("IMG_0043.JPG", jpeg_bytes(), content_type="image/jpeg"),
+         "caption": "", "credit": "", "alt_text": "A quay"},
+    )
+    assert response.status_code == 302
+    assert Photo.objects.get().credit == "Edith Okafor/The Harbour Daily"
 
 
 def test_autocomplete_answers_for_authors(editor_client):
@@ -666,6 +745,16 @@ def test_a_callout_inside_an_update_must_be_of_its_page(editor_client):
     assert "Choose a callout of this update" in refused.content.decode()
     editor_client.post(url, {**data, "callout": own.pk})
     assert Update.objects.get(pk=update.pk).callout == own
+
+
+def test_the_add_forms_callout_menu_names_each_callouts_page_for_its_script(editor_client):
+    page, other = make_page(), make_page()
+    own, foreign = make_callout(live_page=page), make_callout(live_page=other, prompt="Elsewhere?")
+    html = editor_client.get(admin_url(Update, "add")).content.decode()
+    # liveblogs/admin/callouts.js offers only the chosen page's; the server still checks.
+    assert f'<option value="{own.pk}" data-page="{page.pk}">' in html
+    assert f'<option value="{foreign.pk}" data-page="{other.pk}">' in html
+    assert '<script src="/static/liveblogs/admin.js" type="module"></script>' in html
 
 
 def test_publishing_from_the_change_form_needs_no_time_typed(editor_client):

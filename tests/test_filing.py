@@ -223,7 +223,9 @@ def test_photos_with_the_form_need_words_before_sending_and_stay_attached(client
     assert "Each photo needs alt text and a credit" in html
     for photo in photos:
         assert f'name="photos" value="{photo.pk}"' in html
-        assert photo.credit == "Rita Field"  # the reporter's name, the file carried no credit
+        # The reporter's name and the publisher's (tests/settings.py sets none: the default):
+        # the file carried no credit.
+        assert photo.credit == "Rita Field/Newsroom"
     # The second send describes them; nothing is picked again.
     data = {**fields, "action": "submit", "headline": "Flooded street", "body": "Look.",
             "photos": [p.pk for p in photos]}
@@ -276,7 +278,7 @@ def test_upload_endpoint_answers_with_the_fields_or_the_reason(client, rita):
     assert ok.status_code == 200
     assert ok.json()["id"] == photo.pk
     assert f'name="photo-{photo.pk}-alt_text"' in ok.json()["html"]
-    assert photo.uploaded_by == rita
+    assert photo.uploaded_by == rita and photo.credit == "Rita Field/Newsroom"
     refused = client.post("/file/photos/", {"image": SimpleUploadedFile("x.png", b"", "image/png")})
     assert refused.status_code == 400 and "empty" in refused.json()["error"]
     # The fields come back for the reporter's own photos only (to restore a local copy).

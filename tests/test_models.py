@@ -217,6 +217,46 @@ def test_go_live_opens_a_draft():
     assert page.is_live and page.coverage_end is None
 
 
+def end_by_status_menu(page):
+    page.status = LivePage.Status.ENDED
+    page.save()
+
+
+def end_as_the_desk_does(page):
+    # A view that writes the status alone, as a desk button may.
+    page.status = LivePage.Status.ENDED
+    page.save(update_fields=["status"])
+
+
+@pytest.mark.parametrize("end", [LivePage.end, end_by_status_menu, end_as_the_desk_does],
+                         ids=["end()", "status", "status-alone"])
+def test_ending_by_any_path_dates_the_end_and_reopening_clears_it(end):
+    page = make_page(coverage_start=timezone.now() - timedelta(hours=5))
+    before = timezone.now()
+    end(page)
+    page.refresh_from_db()
+    assert page.is_recap and before <= page.coverage_end <= timezone.now()
+    page.status = LivePage.Status.LIVE
+    page.save(update_fields=["status"])
+    page.refresh_from_db()
+    assert page.is_live and page.coverage_end is None
+
+
+def test_an_end_the_editor_typed_is_kept_and_an_early_start_is_not_overtaken():
+    start = timezone.now() - timedelta(days=3)
+    typed = start + timedelta(days=1)
+    page = make_page(coverage_start=start)
+    page.status, page.coverage_end = LivePage.Status.ENDED, typed
+    page.save()
+    page.refresh_from_db()
+    assert page.coverage_end == typed
+    # A page whose coverage starts later than now ends when it starts, never before.
+    later = make_page(coverage_start=timezone.now() + timedelta(hours=2))
+    later.end()
+    later.refresh_from_db()
+    assert later.coverage_end == later.coverage_start
+
+
 def test_time_zone_must_exist():
     page = LivePage(title="T", slug="t", time_zone="Mars/Olympus")
     with pytest.raises(ValidationError, match="not a time zone"):

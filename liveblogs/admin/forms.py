@@ -1,11 +1,15 @@
-"""What the admin's forms accept: choices by the desk policy, and the update form's checks."""
+"""What the admin's forms accept: choices by the desk policy, and the update form's checks; and
+what keyboard and screen-reader users need of them: named inputs, rows put in order."""
 
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .. import workflow
@@ -28,7 +32,9 @@ def keep_current(form_class, current):
 
 
 class PolicyAdmin:
-    """Rows and choices by the desk policy (``permissions.py``), and the desk's stylesheet.
+    """Rows and choices by the desk policy (``permissions.py``), and the desk's stylesheet and
+    script (``liveblogs/admin.js``: each of its features works on the pages that have its
+    elements).
 
     A list shows the rows ``policy.choices`` allows this user, and every foreign key or
     many-to-many a form accepts is limited the same way, server-side: the autocomplete that
@@ -38,7 +44,21 @@ class PolicyAdmin:
 
     @property
     def media(self):
-        return super().media + forms.Media(css={"all": ["liveblogs/admin.css"]})
+        return super().media + forms.Media(
+            css={"all": ["liveblogs/admin.css"]},
+            js=[forms.Script("liveblogs/admin.js", type="module")],
+        )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, AdminSplitDateTime):
+            # The admin writes "Date:" and "Time:" before the two boxes, in no <label>: name
+            # each box for screen readers, after its field.
+            date, time = formfield.widget.widgets
+            field = capfirst(formfield.label)
+            date.attrs["aria-label"] = _("%(field)s: date") % {"field": field}
+            time.attrs["aria-label"] = _("%(field)s: time") % {"field": field}
+        return formfield
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -89,8 +109,43 @@ class PolicyInline(PolicyAdmin):
 HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class TabularFormSet(BaseInlineFormSet):
+    """The rows of a table inline. The table heads each column with its field's label, which
+    screen readers do not tie to the inputs below it: each input is named after its column."""
 
-class UpdatePhotoFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)  # the delete box and the primary key among them
+        for field in form.fields.values():
+            # The widget itself, inside the admin's wrapper of add and change links, whose own
+            # attrs are those of the form class's widget, not this form's copy.
+            widget = getattr(field.widget, "widget", field.widget)
+            if not widget.is_hidden:
+                widget.attrs.setdefault("aria-label", capfirst(field.label))
+
+
+class OrderedInline(PolicyInline, admin.TabularInline):
+    """A table of rows in order (key points, bylines, photos). Editors drag a row by its handle,
+    or use its Move up and Move down buttons (``liveblogs/admin/ordering.js``), and the rows'
+    ``position`` follows; without script, positions are typed."""
+
+    formset = TabularFormSet
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "position":
+            # The script's words, translated here: the admin's JavaScript catalog, the one
+            # script view its Content-Security-Policy allows, holds only the admin's own.
+            formfield.widget.attrs.update({
+                "data-ordering": "",
+                "data-move-up": _("Move up"),
+                "data-move-down": _("Move down"),
+                "data-drag": _("Drag to reorder"),
+                "data-moved": _("Moved to position %(position)s of %(count)s."),
+            })
+        return formfield
+
+
+class UpdatePhotoFormSet(TabularFormSet):
     """An update saved as published may show no photo that lacks alt text or a credit.
 
     The photos are saved after the update itself, so ``Update.publish()`` cannot see them when the
@@ -108,6 +163,18 @@ class UpdatePhotoFormSet(BaseInlineFormSet):
             )
 
 
+
+
+class CalloutSelect(forms.Select):
+    """The update form's callout menu, each callout marked with its live page, so the add form
+    offers only those of the page chosen (``liveblogs/admin/callouts.js``). The server checks
+    all the same (``UpdateAdminForm.clean``)."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if (callout := getattr(value, "instance", None)) is not None:
+            option["attrs"]["data-page"] = callout.live_page_id
+        return option
 
 
 class UpdateAdminForm(forms.ModelForm):

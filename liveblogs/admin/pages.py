@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -13,16 +13,24 @@ from ..models import Callout, KeyPoint, LivePage, ReaderSubmission
 from ..permissions import policy
 from ..submissions import export_csv
 from .desk import DeskViews
-from .forms import HTTPS_LINKS, PolicyAdmin, PolicyInline
+from .forms import HTTPS_LINKS, OrderedInline, PolicyAdmin, PolicyInline
 
 
-class KeyPointInline(PolicyInline, admin.TabularInline):
+def desk_url(page):
+    """The address of ``page``'s live desk, or None on a site without the desk's view."""
+    try:
+        return reverse("admin:liveblogs_livepage_desk", args=[page.pk])
+    except NoReverseMatch:
+        return None
+
+
+class KeyPointInline(OrderedInline):
     model = KeyPoint
     formfield_overrides = HTTPS_LINKS
     extra = 1
     fields = ["position", "text", "link"]
     verbose_name = _("key point")
-    verbose_name_plural = _("The Latest — key points, in order (lowest position first)")
+    verbose_name_plural = _("The Latest — key points, in order")
 
 
 class CalloutInline(PolicyInline, admin.StackedInline):
@@ -86,6 +94,20 @@ class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            # Where the page's work happens: its desk while it is live, and its updates.
+            context["desk_url"] = desk_url(obj) if obj.is_live else None
+            if policy.may_see_updates(request.user):
+                context["updates_url"] = (
+                    reverse("admin:liveblogs_update_changelist") + f"?live_page__id__exact={obj.pk}"
+                )
+                # As the list counts them: the updates this user may see.
+                context["update_count"] = policy.updates_for(request.user).filter(
+                    live_page=obj
+                ).count()
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, page):

@@ -19,12 +19,19 @@ from django.utils.translation import ngettext
 from .. import workflow
 from ..models import Update, UpdateAuthor, UpdatePhoto
 from ..permissions import policy
-from .forms import PolicyAdmin, PolicyInline, UpdateAdminForm, UpdatePhotoFormSet, ordered_rows
+from .forms import (
+    CalloutSelect,
+    OrderedInline,
+    PolicyAdmin,
+    UpdateAdminForm,
+    UpdatePhotoFormSet,
+    ordered_rows,
+)
 from .media import thumbnail
 from .update_views import UpdateViews
 
 
-class UpdateAuthorInline(PolicyInline, admin.TabularInline):
+class UpdateAuthorInline(OrderedInline):
     model = UpdateAuthor
     extra = 1
     autocomplete_fields = ["reporter"]
@@ -35,7 +42,7 @@ class UpdateAuthorInline(PolicyInline, admin.TabularInline):
 
 
 
-class UpdatePhotoInline(PolicyInline, admin.TabularInline):
+class UpdatePhotoInline(OrderedInline):
     model = UpdatePhoto
     formset = UpdatePhotoFormSet
     extra = 1
@@ -138,6 +145,7 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
         elif db_field.name == "callout":
             # A question of this user's pages; clean() checks it is the update's own page's.
             kwargs["queryset"] = policy.callouts_for(request.user).select_related("live_page")
+            kwargs["widget"] = CalloutSelect
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):

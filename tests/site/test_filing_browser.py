@@ -50,7 +50,7 @@ def test_a_reporter_files_an_update_with_a_photo_from_a_phone(site, new_page, ph
     alt = page.locator("[name$='-alt_text']")
     expect(alt).to_be_visible()
     credit = page.locator("[name$='-credit']")
-    expect(credit).to_have_value("Priya Vasquez-Hale")
+    expect(credit).to_have_value("Priya Vasquez-Hale/The Valley Courier")
     page.locator("[name$='-caption']").fill("Volunteers pass sandbags along Mill Street.")
     alt.fill("A line of volunteers passing sandbags beside a flooded road")
     SCREENSHOTS.mkdir(exist_ok=True)

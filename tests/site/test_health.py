@@ -129,3 +129,15 @@ def test_other_errors_are_still_the_500_page(db):
         response = views.server_error(request)
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_favicon_answers_with_the_sites_icon(client, db):
+    from django.contrib.staticfiles import finders
+    from PIL import Image
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/newsroom/favicon.ico"
+    assert "public" in response["Cache-Control"] and "max-age=86400" in response["Cache-Control"]
+    with Image.open(finders.find("newsroom/favicon.ico")) as icon:
+        assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]
