@@ -56,6 +56,7 @@ class CalloutInline(PolicyInline, admin.StackedInline):
 class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
     list_display = [
         "title", "status_badge", "series", "coverage_start", "published_count", "waiting_count",
+        "desk_link",
     ]
     # Choices of only what this user's rows hold: a reporter learns no other page's name.
     list_filter = [
@@ -95,10 +96,20 @@ class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_list_display(self, request):
+        fields = super().get_list_display(request)
+        return fields if policy.may_curate(request.user) else [f for f in fields if f != "desk_link"]
+
+    @admin.display(description=_("desk"))
+    def desk_link(self, page):
+        url = desk_url(page)
+        return format_html('<a href="{}">{}</a>', url, _("Open the desk")) if url else ""
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
-            # Where the page's work happens: its desk while it is live, and its updates.
-            context["desk_url"] = desk_url(obj) if obj.is_live else None
+            # Where the page's work happens: its desk (editors'; drafts and recaps too: going live
+            # and reopening are there), and its updates.
+            context["desk_url"] = desk_url(obj) if policy.may_curate(request.user) else None
             if policy.may_see_updates(request.user):
                 context["updates_url"] = (
                     reverse("admin:liveblogs_update_changelist") + f"?live_page__id__exact={obj.pk}"
