@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import images, media, videos, workflow
 from .conf import settings as app_settings
+from .editors import BODY, RichTextField
 from .sanitize import clean_html
 from .workflow import EditConflict  # noqa: F401  (where the forms' callers look for it)
 
@@ -785,8 +786,8 @@ class Update(models.Model):
         LivePage, verbose_name=_("live page"), on_delete=models.CASCADE, related_name="updates"
     )
     headline = models.CharField(_("headline"), max_length=200)
-    body = models.TextField(
-        _("body"), blank=True,
+    body = RichTextField(
+        _("body"), blank=True, rich_text=BODY,
         help_text=_("Paragraphs, bold, italic, links, lists, quotes and subheadings."),
     )
     authors = models.ManyToManyField(
