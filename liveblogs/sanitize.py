@@ -17,8 +17,8 @@ link gets ``rel="noopener noreferrer nofollow"``, whatever it said: links in upd
 pages the newsroom does not vouch for. ``target`` is dropped, so no link opens a window that could
 reach back to the page (and ``noopener`` would cover it if it ever came back).
 
-Short rich text is inline: ``clean_inline`` keeps bold, italic and links only, the same links as
-bodies.
+Short rich text (a key point of “The Latest”) is inline: ``clean_inline`` keeps bold, italic and
+links only, the same links as bodies.
 
 The editors' rich-text editor (``editors.py``) is configured to exactly these lists, and a test
 holds the two together: what an editor can make is what is stored and what readers get.
@@ -28,6 +28,7 @@ import re
 import unicodedata
 
 import nh3
+from django.utils.html import escape, format_html
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "b", "em", "i", "a", "ul", "ol", "li", "blockquote", "h3", "h4",
@@ -78,6 +79,20 @@ def clean_inline(html):
     )
     # HTML's own white space only: a thin or no-break space between a number and its unit stays.
     return HTML_SPACE.sub(" ", cleaned).strip(" ")
+
+
+def html_from_text(text):
+    """Plain ``text`` (as stored before it was rich text) as clean HTML that reads the same: one
+    paragraph, its line breaks kept, as Django's ``linebreaksbr`` showed it."""
+    text = (text or "").strip().replace("\r\n", "\n").replace("\r", "\n")
+    return clean_html(f"<p>{escape(text).replace(chr(10), '<br>')}</p>") if text else ""
+
+
+def inline_from_text(text, *, link=""):
+    """Plain ``text`` as clean inline HTML, all of it a link to ``link`` if one is given (a key
+    point's text and link, as readers saw them before a key point was rich text)."""
+    html = format_html('<a href="{}">{}</a>', link, text) if link else escape(text or "")
+    return clean_inline(html)
 
 
 # What XML 1.0 cannot carry at all, even escaped: C0 controls but tab, newline and return, lone

@@ -1,15 +1,18 @@
 """The editors' rich text (``liveblogs/editors.py``): the editor is configured to exactly the
-sanitiser's allow-lists, its fields store only what those keep, and the admin's forms use it."""
+sanitiser's allow-lists, its fields store only what those keep, key points and callout descriptions
+are rich text (and were converted from plain text), and the admin's forms use the editor."""
 
 import re
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django_prose_editor.config import allowlist_from_extensions, expand_extensions
 
 from liveblogs.editors import BODY, INLINE, RichTextFormField
-from liveblogs.models import Update
+from liveblogs.models import Callout, KeyPoint, LivePage, Update
 from liveblogs.sanitize import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
@@ -18,7 +21,7 @@ from liveblogs.sanitize import (
     LINK_REL,
 )
 
-from .factories import make_update
+from .factories import make_callout, make_key_point, make_page, make_update
 from .test_admin import admin_url, update_form_data
 
 PROSE_JS = Path(__file__).resolve().parent.parent / "liveblogs/static/liveblogs/prose.js"
@@ -95,6 +98,100 @@ def test_markup_without_words_is_empty(rich_text):
     assert RichTextFormField(rich_text=rich_text, required=False).clean("<p></p>") == ""
 
 
+# Key points ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_key_point_is_inline_rich_text_with_mail_links():
+    page = make_page()
+    point = make_key_point(
+        live_page=page,
+        text='<p>Shelter <b>open</b>: <a href="mailto:desk@example.org" target="_blank" '
+             'onclick="x()">write to us</a> <a href="javascript:alert(1)">x</a></p><p>More</p>',
+    )
+    assert point.text == (
+        f'Shelter <b>open</b>: <a href="mailto:desk@example.org" {REL}>write to us</a> '
+        f"<a {REL}>x</a> More"
+    )
+    assert str(point) == "Shelter open: write to us x More"
+    # Bulk writes are cleaned too: the page marks the text safe.
+    KeyPoint.objects.filter(pk=point.pk).update(text="<em>Calm</em><script>alert(1)</script>")
+    assert KeyPoint.objects.get(pk=point.pk).text == "<em>Calm</em>"
+
+
+@pytest.mark.django_db
+def test_a_key_point_is_at_most_300_characters_of_text_however_long_its_links():
+    page = make_page()
+    link = f'<a href="https://example.org/{"x" * 400}">{"w" * 300}</a>'
+    KeyPoint(live_page=page, text=link).full_clean()
+    with pytest.raises(ValidationError) as refused:
+        KeyPoint(live_page=page, text=f"<b>{'w' * 301}</b>").full_clean()
+    assert refused.value.message_dict["text"] == [
+        "Ensure this text has at most 300 characters (it has 301)."
+    ]
+    with pytest.raises(ValidationError) as refused:
+        KeyPoint(live_page=page, text="<b> </b>").full_clean()
+    assert "text" in refused.value.message_dict
+
+
+@pytest.mark.django_db
+def test_readers_get_the_key_points_formatting_on_the_page_and_in_changes_json(client):
+    page = make_page(slug="harbour-flood")
+    make_key_point(live_page=page, text='Roads <strong>closed</strong>; '
+                                        '<a href="mailto:desk@example.org">tell us</a>')
+    expected = (
+        f'<li>Roads <strong>closed</strong>; <a href="mailto:desk@example.org" {REL}>tell us</a>'
+        "</li>"
+    )
+    assert expected in client.get(page.get_absolute_url()).content.decode()
+    data = client.get(f"{page.get_absolute_url()}changes.json", {"since": 0}).json()
+    assert expected in data["key_points_html"]
+
+
+@pytest.mark.django_db
+def test_the_live_page_form_edits_key_points_in_the_inline_editor(editor_client):
+    page = make_page(slug="harbour-flood")
+    make_key_point(live_page=page, text="Roads <strong>closed</strong>")
+    html = editor_client.get(admin_url(LivePage, "change", page.pk)).content.decode()
+    [textarea] = re.findall(r'<textarea name="key_points-0-text"[^>]*>', html)
+    assert '"inline":true' in textarea.replace("&quot;", '"')
+    assert 'aria-label="Key point"' in textarea
+    assert "Roads &lt;strong&gt;closed&lt;/strong&gt;" in html
+    assert 'name="key_points-0-link"' not in html
+    assert "/static/liveblogs/prose.js" in html
+
+
+# Callouts -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_callout_description_is_rich_text_where_readers_see_it(client):
+    page = make_page(slug="harbour-flood", status=LivePage.Status.LIVE)
+    callout = make_callout(
+        live_page=page,
+        description='<p>Tell us <strong>what you see</strong>.</p><ul><li>Photos welcome</li></ul>'
+                    '<p style="color:red" onclick="x()">No <font>fonts</font></p>',
+    )
+    callout.refresh_from_db()
+    assert callout.description == (
+        "<p>Tell us <strong>what you see</strong>.</p><ul><li>Photos welcome</li></ul>"
+        "<p>No fonts</p>"
+    )
+    for url in [page.get_absolute_url(), callout.get_absolute_url()]:
+        assert callout.description in client.get(url).content.decode(), url
+
+
+@pytest.mark.django_db
+def test_the_callout_forms_edit_the_description_in_the_body_editor(editor_client):
+    callout = make_callout(live_page=make_page())
+    for url in [admin_url(Callout, "change", callout.pk),
+                admin_url(LivePage, "change", callout.live_page_id)]:
+        html = editor_client.get(url).content.decode()
+        # (The live page's form also has the template row of a new callout.)
+        textarea = re.findall(r'<textarea name="[\w-]*description"[^>]*>', html)[0]
+        assert '"inline":false' in textarea.replace("&quot;", '"'), url
+
+
 # The update form ----------------------------------------------------------------------------------
 
 
@@ -117,3 +214,52 @@ def test_the_update_form_edits_the_body_in_the_editor_and_stores_it_clean(editor
     assert response.status_code == 302
     update.refresh_from_db()
     assert update.body == RichTextFormField(rich_text=BODY).clean(PASTED)
+
+
+# The migration ------------------------------------------------------------------------------------
+
+BEFORE = [("liveblogs", "0010_answered_in")]
+AFTER = [("liveblogs", "0011_rich_key_points_and_callouts")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_turns_plain_key_points_and_descriptions_into_the_same_html():
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    try:
+        apps = executor.loader.project_state(BEFORE).apps
+        page = apps.get_model("liveblogs", "LivePage").objects.create(title="Flood", slug="flood")
+        points = apps.get_model("liveblogs", "KeyPoint").objects
+        plain = points.create(live_page=page, text="Fish & <chips> shut", position=0)
+        linked = points.create(live_page=page, text="Shelter map", position=1,
+                               link="https://example.org/map?a=1&b=2")
+        callout = apps.get_model("liveblogs", "Callout").objects.create(
+            live_page=page, prompt="Seen it?", description="Line one\nLine <two>\n\nThree",
+        )
+
+        executor = MigrationExecutor(connection)
+        executor.migrate(AFTER)
+        apps = executor.loader.project_state(AFTER).apps
+        points = apps.get_model("liveblogs", "KeyPoint").objects
+        assert points.get(pk=plain.pk).text == "Fish &amp; &lt;chips&gt; shut"
+        assert points.get(pk=linked.pk).text == (
+            f'<a href="https://example.org/map?a=1&amp;b=2" {REL}>Shelter map</a>'
+        )
+        assert apps.get_model("liveblogs", "Callout").objects.get(pk=callout.pk).description == (
+            "<p>Line one<br>Line &lt;two&gt;<br><br>Three</p>"
+        )
+
+        # And back, for a release rolled back.
+        executor = MigrationExecutor(connection)
+        executor.migrate(BEFORE)
+        apps = executor.loader.project_state(BEFORE).apps
+        points = apps.get_model("liveblogs", "KeyPoint").objects
+        assert (points.get(pk=plain.pk).text, points.get(pk=plain.pk).link) == (
+            "Fish & <chips> shut", ""
+        )
+        assert (points.get(pk=linked.pk).text, points.get(pk=linked.pk).link) == (
+            "Shelter map", "https://example.org/map?a=1&b=2"
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -12,16 +12,25 @@ from django.utils.translation import ngettext
 from ..models import Callout, KeyPoint, LivePage, ReaderSubmission
 from ..permissions import policy
 from ..submissions import export_csv
-from .forms import HTTPS_LINKS, PolicyAdmin, PolicyInline
+from .forms import PolicyAdmin, PolicyInline
 
 
 class KeyPointInline(PolicyInline, admin.TabularInline):
+    """The Latest, a row per point: its position, and its words in the inline editor, as wide as
+    the form (admin.css)."""
+
     model = KeyPoint
-    formfield_overrides = HTTPS_LINKS
     extra = 1
-    fields = ["position", "text", "link"]
+    fields = ["position", "text"]
     verbose_name = _("key point")
     verbose_name_plural = _("The Latest — key points, in order (lowest position first)")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "text":
+            # A table cell has no label of its own: the editor is named for screen readers.
+            field.widget.attrs["aria-label"] = _("Key point")
+        return field
 
 
 class CalloutInline(PolicyInline, admin.StackedInline):
