@@ -321,3 +321,52 @@ def test_axe_finds_nothing_serious_in_the_editor_on_the_update_form(axe_script, 
     expect(page.locator("dialog.prose-editor-dialog")).to_be_visible()
     violations = serious(page, "dialog.prose-editor-dialog")
     assert violations == [], f"axe-core on the link dialog:{describe(violations)}"
+
+
+# What the desk's composer builds on: prose.js's exports (README, "Rich text for editors").
+API = """async () => {
+  const script = document.querySelector('script[type=module][src*="liveblogs/prose.js"]');
+  const { createEditor, editorFor, initialize } = await import(script.src);
+  const body = document.querySelector("#id_body");
+  const inputs = [];
+  body.addEventListener("input", () => inputs.push(body.value));
+  const editor = editorFor(body);
+  editor.commands.setContent("<p>Set <em>from a script</em></p>");
+  const afterSet = [body.value, inputs.length];
+  editor.commands.clearContent(true);
+  const afterClear = body.value;
+
+  // A field added to the page later, as a composer might load one.
+  const box = document.createElement("div");
+  const added = document.createElement("textarea");
+  added.id = "id_later";
+  added.setAttribute("data-django-prose-editor-liveblogs",
+                     body.getAttribute("data-django-prose-editor-liveblogs"));
+  added.value = "<p>Loaded <strong>later</strong></p>";
+  box.append(added);
+  document.querySelector("#content").append(box);
+  const ready = [];
+  box.addEventListener("prose-editor:ready", (e) => ready.push(e.detail.textarea.id));
+  const made = initialize(box);
+  return {
+    afterSet, afterClear, ready, started: made.length,
+    same: createEditor(added) === made[0] && editorFor(added) === made[0],
+    shown: box.querySelector(".tiptap").innerHTML,
+  };
+}"""
+
+
+def test_the_editor_api_other_pages_build_on(site, desk):
+    update = live_update()
+    desk.goto(f"{site}/admin/liveblogs/update/{update.pk}/change/")
+    expect(body_editor(desk)).to_be_visible()
+    result = desk.evaluate(API)
+    assert result == {
+        "afterSet": ["<p>Set <em>from a script</em></p>", 1],
+        "afterClear": "",
+        "ready": ["id_later"],
+        "started": 1,
+        "same": True,
+        "shown": "<p>Loaded <strong>later</strong></p>",
+    }
+    desk.check("the editor's API")
