@@ -129,8 +129,9 @@ class RichTextFormField(forms.CharField):
 
     def __init__(self, *, rich_text=BODY, widget=None, **kwargs):
         self.rich_text = rich_text
-        if widget is None or isinstance(widget, type):
-            widget = (widget or RichTextWidget)(rich_text)
+        widget = widget or RichTextWidget
+        if isinstance(widget, type):
+            widget = widget(rich_text) if issubclass(widget, RichTextWidget) else widget()
         super().__init__(widget=widget, **kwargs)
 
     def to_python(self, value):
@@ -172,17 +173,20 @@ class RichTextField(models.TextField):
         return value
 
     def formfield(self, **kwargs):
-        # The admin asks for its textarea (formfield_overrides); it gets its editor instead.
+        # The admin asks for its textarea (formfield_overrides): it gets its editor instead. A
+        # widget a form names itself (Meta.widgets) is its own choice.
         widget = kwargs.pop("widget", None)
         in_admin = widget is not None and (
             isinstance(widget, AdminTextareaWidget)
             or (isinstance(widget, type) and issubclass(widget, AdminTextareaWidget))
         )
+        if widget is None or in_admin:
+            widget = (AdminRichTextWidget if in_admin else RichTextWidget)(self.rich_text)
         return super().formfield(**{
             "form_class": RichTextFormField,
             "rich_text": self.rich_text,
             **kwargs,
-            "widget": (AdminRichTextWidget if in_admin else RichTextWidget)(self.rich_text),
+            "widget": widget,
         })
 
 

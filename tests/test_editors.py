@@ -6,12 +6,20 @@ import re
 from pathlib import Path
 
 import pytest
+from django import forms
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django_prose_editor.config import allowlist_from_extensions, expand_extensions
 
-from liveblogs.editors import BODY, INLINE, RichTextFormField
+from liveblogs.editors import (
+    BODY,
+    INLINE,
+    AdminRichTextWidget,
+    RichTextFormField,
+    RichTextWidget,
+)
 from liveblogs.models import Callout, KeyPoint, LivePage, Update
 from liveblogs.sanitize import (
     ALLOWED_ATTRIBUTES,
@@ -216,6 +224,25 @@ def test_the_update_form_edits_the_body_in_the_editor_and_stores_it_clean(editor
     assert update.body == RichTextFormField(rich_text=BODY).clean(PASTED)
 
 
+def test_a_model_form_gets_the_editor_unless_it_names_a_widget():
+    class Composer(forms.ModelForm):
+        class Meta:
+            model = Update
+            fields = ["headline", "body"]
+
+    class Plain(Composer):
+        class Meta(Composer.Meta):
+            widgets = {"body": forms.Textarea}
+
+    field = Composer().fields["body"]
+    assert isinstance(field, RichTextFormField) and type(field.widget) is RichTextWidget
+    assert field.widget.rich_text is BODY
+    assert type(Plain().fields["body"].widget) is forms.Textarea
+    # The admin asks for its textarea and gets its editor.
+    body = Update._meta.get_field("body")
+    assert type(body.formfield(widget=AdminTextareaWidget).widget) is AdminRichTextWidget
+
+
 # The migration ------------------------------------------------------------------------------------
 
 BEFORE = [("liveblogs", "0010_answered_in")]
@@ -263,3 +290,4 @@ def test_the_migration_turns_plain_key_points_and_descriptions_into_the_same_htm
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
