@@ -29,7 +29,9 @@ from django.utils.translation import gettext_lazy as _
 
 from . import images, media, videos, workflow
 from .conf import settings as app_settings
+from .editors import BODY, INLINE, MaxTextLengthValidator, RichTextField, clean_rich_text
 from .sanitize import clean_html
+from .structured_data import plain_text
 from .workflow import EditConflict  # noqa: F401  (where the forms' callers look for it)
 
 
@@ -678,6 +680,7 @@ class PageContentQuerySet(VersionedQuerySet):
     """Rows shown on a live page: bulk writes move their pages' versions."""
 
     def update(self, **kwargs):
+        kwargs = clean_rich_text(self.model, kwargs)  # templates mark it safe, as a save's
         with transaction.atomic(using=self.db):
             page_ids = set(self.values_list("live_page_id", flat=True))
             count = super().update(**kwargs)
@@ -727,8 +730,12 @@ class KeyPoint(PageContent):
     )
     version_field = "key_points_version"
 
-    text = models.CharField(_("text"), max_length=300)
-    link = models.URLField(_("link"), blank=True, help_text=_("Optional: where the point links to."))
+    # One line of bold, italic and links (a link used to be a field of its own: it is part of the
+    # words now, so a point can link a few of them, or an e-mail address).
+    text = RichTextField(
+        _("text"), rich_text=INLINE, validators=[MaxTextLengthValidator(300)],
+        help_text=_("One line: bold, italic and links (web or e-mail addresses)."),
+    )
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
 
     class Meta:
@@ -737,7 +744,7 @@ class KeyPoint(PageContent):
         verbose_name_plural = _("The Latest (key points)")
 
     def __str__(self):
-        return self.text[:80]
+        return Truncator(plain_text(self.text)).chars(80)
 
 
 class UpdateQuerySet(VersionedQuerySet):
@@ -858,8 +865,8 @@ class Update(models.Model):
         LivePage, verbose_name=_("live page"), on_delete=models.CASCADE, related_name="updates"
     )
     headline = models.CharField(_("headline"), max_length=200)
-    body = models.TextField(
-        _("body"), blank=True,
+    body = RichTextField(
+        _("body"), blank=True, rich_text=BODY,
         help_text=_("Paragraphs, bold, italic, links, lists, quotes and subheadings."),
     )
     authors = models.ManyToManyField(
@@ -1162,7 +1169,7 @@ class Callout(PageContent):
     prompt = models.CharField(
         _("prompt"), max_length=200, help_text=_("E.g. “How is the strike affecting your commute?”")
     )
-    description = models.TextField(_("description"), blank=True)
+    description = RichTextField(_("description"), blank=True, rich_text=BODY)
     is_open = models.BooleanField(_("open"), default=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     ask_location = models.BooleanField(_("ask for location"), default=False)

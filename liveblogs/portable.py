@@ -37,6 +37,7 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import File
+from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -54,11 +55,13 @@ from .models import (
     UpdatePhoto,
     Video,
 )
+from .sanitize import html_from_text, inline_from_text
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "django-liveblogs.livepage"
-FORMAT_VERSION = 1
+# 2: key points and callout descriptions are HTML (rich text); a key point's link is in its text.
+FORMAT_VERSION = 2
 MANIFEST = "livepage.json"
 
 PAGE_FIELDS = ["slug", "title", "standfirst", "status", "coverage_start", "coverage_end",
@@ -70,7 +73,9 @@ CALLOUT_FIELDS = ["prompt", "description", "is_open", "deadline", "ask_location"
 SUBMISSION_FIELDS = ["body", "name", "email", "location", "phone", "consent_publish",
                      "consent_contact", "status", "editor_notes", "created_at"]
 REPORTER_FIELDS = ["slug", "name", "role", "bio", "is_active"]
-KEY_POINT_FIELDS = ["text", "link", "position"]
+KEY_POINT_FIELDS = ["text", "position"]
+# A format 1 key point's link, as the admin took it, of the schemes readers' links keep.
+validate_link = URLValidator(schemes=["http", "https"])
 VIDEO_FIELDS = ["title", "description", "url"]
 PHOTO_FIELDS = ["caption", "credit", "alt_text"]
 
@@ -183,10 +188,7 @@ class Exporter:
                  "description": page.series.description}
                 if page.series else None
             ),
-            "key_points": [
-                {"text": p.text, "link": p.link, "position": p.position}
-                for p in page.key_points.all()
-            ],
+            "key_points": [dump(p, KEY_POINT_FIELDS) for p in page.key_points.all()],
             "callouts": [
                 {"key": callout_keys[c.pk], **dump(c, CALLOUT_FIELDS)} for c in callouts
             ],
@@ -327,7 +329,8 @@ SHAPE = {
     "page": {**field_types(LivePage, PAGE_FIELDS), "series": KEY, "lead_photo": KEY,
              "lead_video": KEY, "desk": [str]},
     "series": (field_types(Series, ["slug", "name", "description"]), None),
-    "key_points": [field_types(KeyPoint, KEY_POINT_FIELDS)],
+    # Format 1's key points also had a link.
+    "key_points": [{**field_types(KeyPoint, KEY_POINT_FIELDS), "link": str}],
     "callouts": [{"key": str, **field_types(Callout, CALLOUT_FIELDS)}],
     "updates": [{"key": str, **field_types(Update, UPDATE_FIELDS), "authors": [str],
                  "photos": [str], "video": KEY, "callout": KEY}],
@@ -461,6 +464,23 @@ def unpack(archive, name, limit, what, target):
         raise ArchiveError(f"The archive's {name} cannot be read ({error}).") from None
     target.seek(0)
     return target
+
+
+def upgrade_from_plain_text(data):
+    """Make a format 1 manifest's plain text the HTML that format 2 holds: key points (each with
+    its link around its words, checked as the admin checked it) and callout descriptions."""
+    for number, point in enumerate(data.get("key_points", []), start=1):
+        link = point.pop("link", "")
+        if link:
+            try:
+                validate_link(link)
+            except ValidationError as error:
+                raise ArchiveError(
+                    f"The archive's key point {number} is refused: link: {plain(error)}"
+                ) from None
+        point["text"] = inline_from_text(point.get("text", ""), link=link)
+    for callout in data.get("callouts", []):
+        callout["description"] = html_from_text(callout.get("description", ""))
 
 
 def not_json(constant):
@@ -747,6 +767,8 @@ def import_livepage(file, *, replace=False):
                 f"up to {FORMAT_VERSION}. Upgrade django-liveblogs here first."
             )
         check_shape(data, SHAPE)
+        if data.get("format_version", 0) < 2:
+            upgrade_from_plain_text(data)
         importer = Importer(archive, data)
         importer.check_sizes()
         with files_removed_on_failure(importer.stored), transaction.atomic():

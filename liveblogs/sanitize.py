@@ -16,16 +16,25 @@ scheme, however it is spelt or entity-encoded: nh3 decodes before it checks) and
 link gets ``rel="noopener noreferrer nofollow"``, whatever it said: links in updates often point at
 pages the newsroom does not vouch for. ``target`` is dropped, so no link opens a window that could
 reach back to the page (and ``noopener`` would cover it if it ever came back).
+
+Short rich text (a key point of “The Latest”) is inline: ``clean_inline`` keeps bold, italic and
+links only, the same links as bodies.
+
+The editors' rich-text editor (``editors.py``) is configured to exactly these lists, and a test
+holds the two together: what an editor can make is what is stored and what readers get.
 """
 
 import re
 import unicodedata
 
 import nh3
+from django.utils.html import escape, format_html
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "b", "em", "i", "a", "ul", "ol", "li", "blockquote", "h3", "h4",
 }
+# Inline text: no blocks, no lists; a key point is one line of a list already.
+INLINE_TAGS = {"strong", "b", "em", "i", "a"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
@@ -48,6 +57,42 @@ def clean_html(html):
         link_rel=LINK_REL,
         strip_comments=True,
     ).strip()
+
+
+# Where a block ends or a line breaks, inline text gets a space instead: "<p>One</p><p>Two</p>" is
+# "One Two", not "OneTwo". (Only a hint to the cleaner below, which is what makes it safe.)
+BLOCK_BREAK = re.compile(r"<(?:br|/(?:p|div|li|h[1-6]|blockquote|ul|ol|tr|td|th))\b[^>]*>", re.I)
+HTML_SPACE = re.compile("[ \t\n\r\f]+")
+
+
+def clean_inline(html):
+    """Return ``html`` as one line of inline rich text: bold, italic and links (as in
+    ``clean_html``), everything else removed, blocks and line breaks turned into spaces."""
+    cleaned = nh3.clean(
+        BLOCK_BREAK.sub(" ", html or ""),
+        tags=INLINE_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+    # HTML's own white space only: a thin or no-break space between a number and its unit stays.
+    return HTML_SPACE.sub(" ", cleaned).strip(" ")
+
+
+def html_from_text(text):
+    """Plain ``text`` (as stored before it was rich text) as clean HTML that reads the same: one
+    paragraph, its line breaks kept, as Django's ``linebreaksbr`` showed it."""
+    text = (text or "").strip().replace("\r\n", "\n").replace("\r", "\n")
+    return clean_html(f"<p>{escape(text).replace(chr(10), '<br>')}</p>") if text else ""
+
+
+def inline_from_text(text, *, link=""):
+    """Plain ``text`` as clean inline HTML, all of it a link to ``link`` if one is given (a key
+    point's text and link, as readers saw them before a key point was rich text)."""
+    html = format_html('<a href="{}">{}</a>', link, text) if link else escape(text or "")
+    return clean_inline(html)
 
 
 # What XML 1.0 cannot carry at all, even escaped: C0 controls but tab, newline and return, lone

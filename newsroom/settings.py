@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "django_prose_editor",
     "liveblogs",
     # The site itself, for its own management commands (`manage.py demo`). It has no templates of
     # its own: the site's are in templates/ (DIRS below), searched before any app's.

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "django_prose_editor",
     "liveblogs",
 ]
 MIDDLEWARE = [

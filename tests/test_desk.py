@@ -215,17 +215,23 @@ def test_sending_back_reaches_the_reporter_with_the_note(client, desk, page):
 def test_the_latest_is_saved_whole_in_order(desk, page):
     make_key_point(live_page=page, text="Old point")
     version = LivePage.objects.get(pk=page.pk).version
-    response = desk.post(url("_key_points", page), {
-        "text": ["Second becomes first", "", "Roads closed"], "link": ["", "", "https://example.org/roads"],
-    })
+    response = desk.post(url("_key_points", page), {"text": [
+        "Second becomes <strong>first</strong>", "<p></p>",
+        'Roads closed: <a href="mailto:roads@example.org">ask the roads desk</a>',
+        '<a href="javascript:alert(1)">A script link</a>',
+    ]})
     assert response.json()["ok"]
-    assert list(KeyPoint.objects.filter(live_page=page).values_list("text", "link")) == [
-        ("Second becomes first", ""), ("Roads closed", "https://example.org/roads"),
+    texts = list(KeyPoint.objects.filter(live_page=page).values_list("text", flat=True))
+    assert texts[:2] == [
+        "Second becomes <strong>first</strong>",
+        'Roads closed: <a href="mailto:roads@example.org" rel="noopener noreferrer nofollow">'
+        "ask the roads desk</a>",
     ]
+    assert "A script link" in texts[2] and "javascript" not in texts[2]
     assert LivePage.objects.get(pk=page.pk).version > version
-    bad = desk.post(url("_key_points", page), {"text": ["A point"], "link": ["javascript:alert(1)"]})
-    assert bad.status_code == 400
-    assert KeyPoint.objects.filter(live_page=page).count() == 2
+    too_long = desk.post(url("_key_points", page), {"text": ["x" * 301]})
+    assert too_long.status_code == 400
+    assert KeyPoint.objects.filter(live_page=page).count() == 3
 
 
 def test_ending_and_reopening_the_page(desk, page):

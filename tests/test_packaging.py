@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 SETTINGS_ADDITIONS = """
-INSTALLED_APPS += ["crispy_forms", "crispy_bootstrap5", "django_filters", "liveblogs"]
+INSTALLED_APPS += ["crispy_forms", "crispy_bootstrap5", "django_filters", "django_prose_editor",
+                   "liveblogs"]
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 """

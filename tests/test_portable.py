@@ -52,9 +52,12 @@ def recap(db):
         standfirst="Winds of 120 km/h closed the port.", status=LivePage.Status.LIVE,
         coverage_start=start, time_zone="America/Halifax", desk=[mara, tom],
     )
-    make_key_point(live_page=page, text="The port is closed until Friday", position=0)
-    make_key_point(live_page=page, text="Shelters open at the arena", position=1)
-    callout = make_callout(live_page=page, prompt="Did the storm reach your street?")
+    make_key_point(live_page=page, text="The port is <strong>closed</strong> until Friday",
+                   position=0)
+    make_key_point(live_page=page, position=1, text='Shelters open at the arena: '
+                   '<a href="mailto:desk@example.org">ask the desk</a>')
+    callout = make_callout(live_page=page, prompt="Did the storm reach your street?",
+                           description="<p>Tell us <em>where</em> you are.</p>")
     boats = make_photo(caption="Boats pulled up the ramp", credit="Tom Reyes/Courier",
                        alt_text="Fishing boats on a concrete ramp")
     video = make_video(title="The sea wall at noon", poster=make_photo(
@@ -322,7 +325,12 @@ def first_update(data):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda data: data["key_points"][0].update(link="javascript:alert(1)"),
+    (lambda data: data["key_points"][0].update(text=f"<b>{'w' * 301}</b>"),
+     r"The archive's key point 1 is refused: text: Ensure this text has at most 300 characters "
+     r"\(it has 301\)."),
+    # Format 1 (plain text): its link is checked as the admin checked it.
+    (lambda data: data.update(format_version=1) or data["key_points"][0].update(
+        link="javascript:alert(1)"),
      "The archive's key point 1 is refused: link: Enter a valid URL."),
     (lambda data: first_video(data).update(url="javascript:alert(1)"),
      r"The archive's video 'video-\d+' is refused: url: Enter a valid URL."),
@@ -354,7 +362,7 @@ def first_update(data):
      "livepage.json names reporter 'nobody' but does not describe it."),
     (lambda data: next(iter(data["photos"].values())).update(credit="x" * 201),
      r"The archive's photo 'photo-\d+' is refused: credit: Ensure this value has at most 200 "),
-], ids=["key-point-link", "video-url", "callout-prompt", "reporter-name", "reporter-slug",
+], ids=["key-point-text", "format-1-key-point-link", "video-url", "callout-prompt", "reporter-name", "reporter-slug",
         "series-slug", "page-slug", "page-status", "update-status", "published-without-time",
         "two-pinned", "byline-twice", "byline-unknown", "desk-unknown", "photo-credit"])
 def test_an_archive_row_this_site_refuses_stops_the_import(client, recap, tmp_path, change,
@@ -419,9 +427,33 @@ def test_an_archive_row_sets_only_the_fields_it_may(recap, tmp_path):
     forget_everything()
     page = import_livepage(path)
     assert [point.text for point in page.key_points.order_by("position")] == [
-        "The port is closed until Friday", "Shelters open at the arena",
+        "The port is <strong>closed</strong> until Friday",
+        'Shelters open at the arena: <a href="mailto:desk@example.org" '
+        'rel="noopener noreferrer nofollow">ask the desk</a>',
     ]
     assert not page.key_points.filter(pk=987654).exists()
+
+
+def test_a_format_1_archive_has_its_plain_text_made_rich_text(recap, tmp_path):
+    """Key points and callout descriptions were plain text, a key point's link a field."""
+
+    def format_1(data):
+        data["format_version"] = 1
+        data["key_points"] = [
+            {"text": "Fish & <chips> shut", "link": "", "position": 0},
+            {"text": "Shelter map", "link": "https://example.org/map?a=1&b=2", "position": 1},
+        ]
+        data["callouts"][0]["description"] = "Line one\nLine <two>"
+
+    path = tamper(export(tmp_path), tmp_path, format_1)
+    forget_everything()
+    page = import_livepage(path)
+    assert [point.text for point in page.key_points.order_by("position")] == [
+        "Fish &amp; &lt;chips&gt; shut",
+        '<a href="https://example.org/map?a=1&amp;b=2" rel="noopener noreferrer nofollow">'
+        "Shelter map</a>",
+    ]
+    assert page.callouts.get().description == "<p>Line one<br>Line &lt;two&gt;</p>"
 
 
 # Archive bombs: sizes are judged from the zip's central directory before anything is read --------

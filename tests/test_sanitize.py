@@ -1,9 +1,10 @@
 """Hostile text never becomes executable markup, wherever an update is shown.
 
 Each string of the corpus goes into every text an update shows (headline, body, correction note,
-a photo's caption, credit and alt text, a reporter's name), is published, and is then fetched the
-ways readers and editors see it: the live page, the permalink, the reporter's page, RSS, Atom,
-changes.json, and the admin's list, change form and history. Each answer is parsed as a browser
+a photo's caption, credit and alt text, a reporter's name, its callout's prompt and description)
+and a key point of its page, is published, and is then fetched the ways readers and editors see
+it: the live page, the permalink, the reporter's page, the ask page, RSS, Atom, changes.json, and
+the admin's list, change forms and history. Each answer is parsed as a browser
 would (``html.parser``; feeds as XML, then their HTML as a feed reader would) and checked for
 anything that runs: scripts other than the page's own, event handlers, script URLs, frames,
 plugins, SVG/MathML, ``<base>``, a meta refresh, forms going elsewhere.
@@ -23,7 +24,14 @@ from django.utils.html import escape
 from liveblogs.models import Update, UpdateRevision
 from liveblogs.sanitize import clean_html, strip_invisible
 
-from .factories import make_page, make_photo, make_reporter, make_update
+from .factories import (
+    make_callout,
+    make_key_point,
+    make_page,
+    make_photo,
+    make_reporter,
+    make_update,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -260,9 +268,11 @@ def hostile_update(request, editor):
     page = make_page(title="Harbour flood")
     reporter = make_reporter(name=payload[:120])
     photo = make_photo(caption=payload, credit=payload[:200], alt_text=payload[:400])
+    make_key_point(live_page=page, text=payload)
+    callout = make_callout(live_page=page, prompt=payload[:200], description=payload)
     update = make_update(
         live_page=page, headline=payload[:200], body=payload, authors=[reporter], photos=[photo],
-        correction_note=payload, status=Update.Status.DRAFT,
+        correction_note=payload, status=Update.Status.DRAFT, callout=callout,
     )
     update.publish(by=editor)
     update.headline = (payload + " edited")[:200]
@@ -279,15 +289,17 @@ def test_hostile_text_runs_nowhere_it_is_shown(client, editor, hostile_update):
         "live page": page.get_absolute_url(),
         "permalink": update.get_absolute_url(),
         "reporter page": reporter.get_absolute_url(),
+        "ask page": update.callout.get_absolute_url(),
     }
     for where, url in pages.items():
         response = client.get(url)
         assert response.status_code == 200, where
         html = response.content.decode()
         assert_safe(html, where)
-        if where != "reporter page":
+        if where in {"live page", "permalink"}:
             assert 'type="application/ld+json"' in html and f'id="update-{update.pk}"' in html
-        assert update.headline[:20] in html or escape(update.headline)[:20] in html
+        shown = update.callout.prompt if where == "ask page" else update.headline
+        assert shown[:20] in html or escape(shown)[:20] in html
 
     for where, url in {"rss": reverse("liveblogs:feed", args=[page.slug]),
                        "atom": reverse("liveblogs:feed_atom", args=[page.slug])}.items():
@@ -308,6 +320,8 @@ def test_hostile_text_runs_nowhere_it_is_shown(client, editor, hostile_update):
     for where, url in {
         "admin list": reverse("admin:liveblogs_update_changelist"),
         "admin change form": reverse("admin:liveblogs_update_change", args=[update.pk]),
+        "admin live page form": reverse("admin:liveblogs_livepage_change", args=[page.pk]),
+        "admin callout form": reverse("admin:liveblogs_callout_change", args=[update.callout.pk]),
         "admin history": reverse("admin:liveblogs_update_revisions", args=[update.pk]),
         "admin photo list": reverse("admin:liveblogs_photo_changelist"),
         "admin reporter list": reverse("admin:liveblogs_reporter_changelist"),

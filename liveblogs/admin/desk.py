@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import workflow
+from ..editors import INLINE, RichTextWidget
 from ..forms import FilingPhotoForm, TypedText, ids_in
 from ..models import KeyPoint, Photo, ReaderSubmission, Reporter, Update
 from ..permissions import policy
@@ -119,7 +120,8 @@ class DeskViews:
             "stream": stream_of(page),
             "waiting": list(desk_updates(page).filter(status=Status.SUBMITTED)),
             "drafts": list(desk_updates(page).filter(status=Status.DRAFT)),
-            "key_points": list(page.key_points.all()),
+            "key_points": key_point_rows(page),
+            "new_key_point": key_point_row(KeyPoint(text=""), "point-new"),
             "callouts": list(page.callouts.all()),
             "form": DeskUpdateForm(page=page, initial={"filing_key": uuid.uuid4()}),
             "own_reporter": getattr(request.user, "reporter", None),
@@ -129,7 +131,7 @@ class DeskViews:
             "desk_config": desk_config(page),
             # Not the change form's media (jQuery, its widgets): the desk's own, and the editor's.
             "media": forms.Media(css={"all": ["liveblogs/admin.css", "liveblogs/desk/desk.css"]})
-            + DeskUpdateForm(page=page).media,
+            + DeskUpdateForm(page=page).media + RichTextWidget(INLINE).media,
         }
         return TemplateResponse(request, "admin/liveblogs/livepage/desk.html", context)
 
@@ -162,7 +164,7 @@ class DeskViews:
             data["key_points"] = {
                 "version": page.key_points_version,
                 "html": render_to_string("admin/liveblogs/livepage/_desk_key_points.html",
-                                         {"key_points": page.key_points.all(), "page": page}),
+                                         {"key_points": key_point_rows(page), "page": page}),
             }
         return private(JsonResponse(data))
 
@@ -257,18 +259,17 @@ class DeskViews:
     # The Latest ------------------------------------------------------------------------------------
 
     def desk_key_points(self, request, page_id):
-        """The Latest, saved whole: ``text`` and ``link`` lists in order. Points not sent are
-        deleted; readers' pages move once."""
+        """The Latest, saved whole: the ``text`` of each point (inline rich text) in order.
+        Points not sent are deleted; readers' pages move once."""
         page = self.desk_page_for(request, page_id)
         if request.method != "POST":
             return JsonResponse({"error": _("Send the form.")}, status=405)
-        texts, links = request.POST.getlist("text"), request.POST.getlist("link")
         points, errors = [], {}
-        for position, (text, link) in enumerate(zip(texts, links, strict=False)):
+        for position, text in enumerate(request.POST.getlist("text")):
             text = text.strip()
             if not strip_tags(text).strip():
                 continue
-            point = KeyPoint(live_page=page, text=text, link=link.strip(), position=position)
+            point = KeyPoint(live_page=page, text=text, position=position)
             try:
                 point.full_clean(exclude=["live_page"])
             except ValidationError as error:
@@ -284,7 +285,7 @@ class DeskViews:
         return private(JsonResponse({"ok": True, "key_points": {
             "version": page.key_points_version,
             "html": render_to_string("admin/liveblogs/livepage/_desk_key_points.html",
-                                     {"key_points": page.key_points.all(), "page": page}),
+                                     {"key_points": key_point_rows(page), "page": page}),
         }}))
 
     # The page itself -------------------------------------------------------------------------------
@@ -312,6 +313,17 @@ def private(response):
     add_never_cache_headers(response)
     patch_cache_control(response, private=True)
     return response
+
+
+def key_point_row(point, editor_id):
+    """``point`` with its inline editor (bold, italic, links), for The Latest on the desk."""
+    point.editor_id = editor_id
+    point.editor = RichTextWidget(INLINE).render("text", point.text, attrs={"id": editor_id})
+    return point
+
+
+def key_point_rows(page):
+    return [key_point_row(point, f"point-{point.pk}") for point in page.key_points.all()]
 
 
 def desk_updates(page):

@@ -13,7 +13,7 @@ from ..models import Callout, KeyPoint, LivePage, ReaderSubmission
 from ..permissions import policy
 from ..submissions import export_csv
 from .desk import DeskViews
-from .forms import HTTPS_LINKS, OrderedInline, PolicyAdmin, PolicyInline
+from .forms import OrderedInline, PolicyAdmin, PolicyInline
 
 
 def desk_url(page):
@@ -25,12 +25,21 @@ def desk_url(page):
 
 
 class KeyPointInline(OrderedInline):
+    """The Latest, a row per point: its words in the inline editor, as wide as the form
+    (admin.css), put in order by dragging or Move up and Move down (admin/ordering.js)."""
+
     model = KeyPoint
-    formfield_overrides = HTTPS_LINKS
     extra = 1
-    fields = ["position", "text", "link"]
+    fields = ["position", "text"]
     verbose_name = _("key point")
     verbose_name_plural = _("The Latest — key points, in order")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "text":
+            # A table cell has no label of its own: the editor is named for screen readers.
+            field.widget.attrs["aria-label"] = _("Key point")
+        return field
 
 
 class CalloutInline(PolicyInline, admin.StackedInline):

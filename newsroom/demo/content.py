@@ -186,13 +186,17 @@ LIVE_PAGE = {
     ),
 }
 
+# Key points are one line of rich text (bold, italic, links), as an editor makes them.
 LIVE_KEY_POINTS = [
-    "The Kestrel crested overnight at 6.02 metres at the Mill Street gauge, 14 cm below the 1981 "
-    "record.",
-    "About 1,900 people in Lower Town and the Millrace remain under an evacuation order.",
-    "The Riverside Community Centre shelter is open around the clock, and pets are welcome.",
+    "The Kestrel <strong>crested overnight at 6.02 metres</strong> at the Mill Street gauge, 14 cm "
+    "below the 1981 record.",
+    "About 1,900 people in Lower Town and the Millrace remain under an "
+    '<a href="https://example.org/alder-falls/evacuation-map">evacuation order</a>.',
+    "The Riverside Community Centre shelter is open around the clock, and <em>pets are "
+    "welcome</em>.",
     "Water Street and the Mill Street bridge stay closed; buses on routes 4 and 12 are detoured.",
-    "Has the flood reached your street? Tell our newsroom with the form on this page.",
+    "Has the flood reached your street? Tell our newsroom with the form on this page, or write to "
+    '<a href="mailto:newsdesk@valley-courier.example">newsdesk@valley-courier.example</a>.',
 ]
 
 # The first day's updates carry their local time; the second day's are spread evenly from the
@@ -459,8 +463,9 @@ until at least Monday while the buildings are checked for water damage.</p>
 CALLOUT = {
     "prompt": "Has the flood reached your street?",
     "description": (
-        "Tell us what you are seeing where you live. A reporter may get in touch; we will not "
-        "publish your name unless you say we may."
+        "<p>Tell us what you are seeing where you live: water in the street, a basement "
+        "flooding, a road you could not use.</p><p>A reporter may get in touch. <strong>We will "
+        "not publish your name unless you say we may.</strong></p>"
     ),
     "ask_location": True,
     "ask_phone": True,
@@ -546,7 +551,8 @@ RECAP_PAGE = {
 }
 
 RECAP_KEY_POINTS = [
-    "An ice jam below the Mill Street bridge pushed water onto six streets in Lower Town.",
+    "An <strong>ice jam</strong> below the Mill Street bridge pushed water onto six streets in "
+    "Lower Town.",
     "About 120 households were told to leave as a precaution; all have since returned.",
     "The jam broke up on its own on the third morning, and the river dropped within hours.",
     "The town has asked the province to study a permanent ice boom upstream.",

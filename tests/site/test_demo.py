@@ -270,7 +270,7 @@ def test_copies_no_sentence_of_the_reference_page():
             [
                 *(f"{u.headline} {strip_tags(u.body)}" for u in Update.objects.all()),
                 *(f"{p.title} {p.standfirst}" for p in LivePage.objects.all()),
-                *KeyPoint.objects.values_list("text", flat=True),
+                *map(strip_tags, KeyPoint.objects.values_list("text", flat=True)),
                 *Photo.objects.values_list("caption", flat=True),
             ]
         )

@@ -12,6 +12,7 @@ from liveblogs.roles import EDITORS
 
 from ..factories import jpeg_bytes, make_update, make_user
 from .test_browser import DESKTOP, LIVE, LIVE_SLUG, SCREENSHOTS, axe_violations, describe
+from .test_editor_browser import add_link, select_last
 
 try:
     from playwright.sync_api import expect
@@ -40,9 +41,10 @@ def open_desk(new_page, site, username="editor", password="demo"):
 
 
 def write(page, headline, text):
-    """Type the headline and the text as an editor would."""
+    """Type the headline and the text as an editor would: into the rich-text editor."""
     page.get_by_label("Headline").fill(headline)
-    page.locator("#id_body").fill(text)
+    page.get_by_role("textbox", name="Text").click()
+    page.keyboard.type(text)
 
 
 DROP = """async ([selector, files]) => {
@@ -73,8 +75,30 @@ def second_editor():
 def test_an_editor_publishes_from_the_desk_with_dropped_photos(site, new_page):
     page = open_desk(new_page, site)
     started = time.monotonic()
-    write(page, "Sandbag depot opens on Quay Street",
-          "<p>Volunteers handed out <strong>2,000</strong> bags by noon.</p>")
+    page.get_by_label("Headline").fill("Sandbag depot opens on Quay Street")
+    page.get_by_role("textbox", name="Text").click()
+    # Bold, a list and a quote as the editor takes them from the keyboard; then two links.
+    page.keyboard.type("Volunteers handed out ")
+    page.keyboard.press("Control+b")
+    page.keyboard.type("2,000")
+    page.keyboard.press("Control+b")
+    page.keyboard.type(" bags by noon.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("- Bring a shovel")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Bring gloves")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("> We filled the last bags at dawn.")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Call the flood line")
+    select_last(page, "#id_body", "flood line")
+    add_link(page, "https://example.org/flood-line")
+    page.keyboard.press("End")
+    page.keyboard.type(" or write to the desk")
+    select_last(page, "#id_body", "the desk")
+    add_link(page, "mailto:desk@valley-courier.example")
     drop_photos(page, "depot.jpg", "queue.jpg")
     cards = page.locator(".photo-card")
     expect(cards).to_have_count(2)
@@ -102,7 +126,14 @@ def test_an_editor_publishes_from_the_desk_with_dropped_photos(site, new_page):
     reader = new_page(**DESKTOP)
     reader.goto(site + LIVE)
     article = reader.locator(f"#update-{update.pk}")
-    expect(article.locator("strong")).to_have_text("2,000")
+    expect(article.locator(".update-body strong")).to_have_text("2,000")
+    expect(article.locator(".update-body li")).to_have_text(["Bring a shovel", "Bring gloves"])
+    expect(article.locator(".update-body blockquote")).to_have_text(
+        "We filled the last bags at dawn.")
+    expect(article.get_by_role("link", name="flood line")).to_have_attribute(
+        "href", "https://example.org/flood-line")
+    expect(article.get_by_role("link", name="the desk")).to_have_attribute(
+        "href", "mailto:desk@valley-courier.example")
     expect(article.locator("img").nth(0)).to_have_attribute("alt", "People queueing with shovels")
     assert elapsed < 30
 
@@ -112,7 +143,7 @@ def test_a_second_editors_desk_updates_while_they_type(site, new_page):
     theirs = open_desk(new_page, site, "ed2", "pw-for-tests")
     theirs.get_by_label("Headline").fill("Half-typed headline")
     mine = open_desk(new_page, site)
-    write(mine, "Power back in Lower Town", "<p>Crews restored power to 400 homes.</p>")
+    write(mine, "Power back in Lower Town", "Crews restored power to 400 homes.")
     mine.locator("[data-composer]").get_by_role("button", name="Publish", exact=True).click()
     expect(mine.locator('[data-place="stream"] .desk-card').first).to_contain_text("Power back")
     published = time.monotonic()
@@ -187,13 +218,14 @@ def test_a_conflict_on_the_desk_keeps_the_editors_text(site, new_page):
 
 def test_a_reload_restores_the_unsent_composer(site, new_page):
     page = open_desk(new_page, site)
-    write(page, "Levee holds at Mill Street", "<p>Engineers say the levee is holding.</p>")
+    write(page, "Levee holds at Mill Street", "Engineers say the levee is holding.")
     page.wait_for_timeout(600)  # the copy is kept a moment after typing stops
     page.reload()
     expect(page.get_by_role("button", name="Restore it")).to_be_visible()
     page.get_by_role("button", name="Restore it").click()
     expect(page.get_by_label("Headline")).to_have_value("Levee holds at Mill Street")
     assert "levee is holding" in page.locator("#id_body").input_value()
+    expect(page.get_by_role("textbox", name="Text")).to_contain_text("levee is holding")
 
 
 def test_the_desk_has_no_serious_accessibility_problem(site, new_page, axe_script):

@@ -194,6 +194,12 @@ def test_collectstatic_hashes_the_names_the_live_pages_modules_import(db, settin
         response = browser.get(urljoin(entry, url))
         assert response.status_code == 200 and "immutable" in response["Cache-Control"]
 
+    # The editors' editor imports django-prose-editor's bundle the same way (no import map).
+    prose = "/static/" + hashed["liveblogs/prose.js"]
+    [bundle] = re.findall(r'from\s*"([^"]+)"', browser.get(prose).getvalue().decode())
+    assert urljoin(prose, bundle) == "/static/" + hashed["django_prose_editor/editor.js"]
+    assert browser.get(urljoin(prose, bundle)).status_code == 200
+
 
 # In Chromium: nothing any page does is blocked by the policy --------------------------------------
 

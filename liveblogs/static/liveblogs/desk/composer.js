@@ -4,6 +4,7 @@
 // answer finds the update already made (the one-time filing key), and a stale edit is refused by
 // the server with the editor's words left in place.
 
+import { editorFor } from "../prose.js";
 import {
 	announce,
 	config,
@@ -41,14 +42,20 @@ const own = ownChip && { id: ownChip.dataset.id, name: ownChip.childNodes[1].tex
 let editing = null; // {id, status, headline} while an update is open in the composer
 let busy = false;
 
-// The body: django-prose-editor keeps its textarea in step; the script reads and writes it.
+// The body: the rich-text editor (prose.js) keeps its textarea in step; read that, and write
+// through the editor when it has started (without script the textarea is the field).
 function body() {
 	return form.elements.body;
 }
 function setBody(html) {
-	const field = body();
-	field.value = html;
-	field.dispatchEvent(new CustomEvent("prose:set", { bubbles: true, detail: html }));
+	const editor = editorFor(body());
+	if (!editor) {
+		body().value = html;
+	} else if (html) {
+		editor.commands.setContent(html);
+	} else {
+		editor.commands.clearContent(true);
+	}
 }
 
 // Bylines ------------------------------------------------------------------------------------------
@@ -464,12 +471,19 @@ form.addEventListener("submit", (event) => {
 	event.preventDefault();
 	send(event.submitter?.value || "draft");
 });
-form.addEventListener("keydown", (event) => {
-	if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-		event.preventDefault();
-		send(publishButton.value);
-	}
-});
+// Ctrl/Cmd+Enter publishes from anywhere in the composer: caught before the editor, which would
+// take it for a line break.
+form.addEventListener(
+	"keydown",
+	(event) => {
+		if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+			event.preventDefault();
+			event.stopPropagation();
+			send(publishButton.value);
+		}
+	},
+	true,
+);
 cancelButton.addEventListener("click", () => {
 	localStorage.removeItem(storeKey());
 	reset();

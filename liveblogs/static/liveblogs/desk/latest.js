@@ -2,6 +2,7 @@
 // the whole list at once. A colleague's change arrives by polling and replaces the list, unless
 // this editor is in the middle of changing it.
 
+import { initialize } from "../prose.js";
 import { announce, errorText, fromHTML, post, root, say, strings } from "./common.js";
 
 const form = root.querySelector("[data-key-points]");
@@ -12,28 +13,29 @@ function rows() {
 	return [...holder.querySelectorAll(".key-point-row")];
 }
 
-// Unique ids and labels that say which point a button moves.
+// Labels that say which point a button moves.
 function renumber() {
 	const all = rows();
 	all.forEach((row, index) => {
-		const n = index + 1;
-		const text = row.querySelector("textarea");
-		const link = row.querySelector("input[name=link]");
-		const [textLabel, linkLabel] = row.querySelectorAll("label");
-		text.id = `point-${n}`;
-		textLabel.htmlFor = text.id;
-		link.id = `point-link-${n}`;
-		linkLabel.htmlFor = link.id;
 		for (const button of row.querySelectorAll("[data-move], [data-delete-point]")) {
-			button.setAttribute("aria-label", `${button.textContent.trim()} (${n}/${all.length})`);
+			button.setAttribute(
+				"aria-label",
+				`${button.textContent.trim()} (${index + 1}/${all.length})`,
+			);
 		}
 	});
 }
 
+let added = 0;
+// A new row: the template's, with ids of its own (its editor is started once it is in place).
 function emptyRow() {
-	return document
+	const row = document
 		.querySelector("[data-key-point-template]")
 		.content.firstElementChild.cloneNode(true);
+	const id = `point-new-${++added}`;
+	row.querySelector("textarea").id = id;
+	row.querySelector("label").htmlFor = id;
+	return row;
 }
 
 form.addEventListener("click", (event) => {
@@ -44,9 +46,11 @@ form.addEventListener("click", (event) => {
 		const list = holder.querySelector("ol");
 		const row = emptyRow();
 		list.append(row);
+		const [editor] = initialize(row);
 		dirty = true;
 		renumber();
-		row.querySelector("textarea").focus();
+		if (editor) editor.commands.focus();
+		else row.querySelector("textarea").focus();
 	} else if (row && button.matches("[data-move]")) {
 		const up = button.dataset.move === "-1";
 		const sibling = up ? row.previousElementSibling : row.nextElementSibling?.nextElementSibling;
@@ -60,7 +64,11 @@ form.addEventListener("click", (event) => {
 		row.remove();
 		dirty = true;
 		renumber();
-		(next?.querySelector("textarea") || form.querySelector("[data-add-key-point]")).focus();
+		(
+			next?.querySelector("[contenteditable]") ||
+			next?.querySelector("textarea") ||
+			form.querySelector("[data-add-key-point]")
+		).focus();
 	}
 });
 form.addEventListener("input", () => {
@@ -69,6 +77,7 @@ form.addEventListener("input", () => {
 
 function show(keyPoints) {
 	holder.replaceChildren(fromHTML(keyPoints.html));
+	initialize(holder);
 	renumber();
 	dirty = false;
 	root.dispatchEvent(new CustomEvent("desk:key-points-saved", { detail: keyPoints }));
