@@ -17,7 +17,7 @@ from .forms import OrderedInline, PolicyAdmin, PolicyInline
 
 
 def desk_url(page):
-    """The address of ``page``'s live desk, or None on a site without the desk's view."""
+    """The address of ``page``'s live desk, or None where the site's admin for live pages has none."""
     try:
         return reverse("admin:liveblogs_livepage_desk", args=[page.pk])
     except NoReverseMatch:

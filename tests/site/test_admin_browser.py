@@ -102,9 +102,10 @@ def test_axe_finds_nothing_critical_or_serious_on_the_desks_forms(axe_script, si
 
 
 def key_point_texts(page):
+    # Each point's words as stored: the HTML its editor keeps in the row's textarea.
     return [
         box.input_value()
-        for box in page.locator("#key_points-group tr.has_original td.field-text input").all()
+        for box in page.locator("#key_points-group tr.has_original td.field-text textarea").all()
     ]
 
 
