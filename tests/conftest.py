@@ -46,12 +46,16 @@ def media_root(settings, tmp_path):
 
 def role(name):
     """The Editors or Reporters group. A migration makes them; a transactional test (the browser
-    tests) flushes the database after itself, so a test that follows one makes them again."""
+    tests) flushes the database after itself, so a test that follows one makes them again. With
+    serialized_rollback the flush skips post_migrate (the rows come back only when the next such
+    test starts), so the permissions they are made of are made again first."""
     if not Group.objects.filter(name=name).exists():
         from django.apps import apps
+        from django.core.management.sql import emit_post_migrate_signal
 
         from liveblogs.roles import sync_roles
 
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
         sync_roles(apps)
     return Group.objects.get(name=name)
 

@@ -121,3 +121,4 @@ def new_page(chromium, request):
     yield open_page
     for context in contexts:
         context.close()
+
