@@ -24,6 +24,8 @@ DEFAULTS = {
     "STATE_CACHE_SECONDS": 5,
     # Seconds an answer of changes.json is kept in the shared cache (it is keyed by version).
     "CHANGES_CACHE_SECONDS": 60,
+    # Seconds an update's rendered HTML is kept (it is keyed by the update's version).
+    "FRAGMENT_CACHE_SECONDS": 3600,
     # Photo uploads: the largest file in bytes, and the most pixels (width × height). Pillow
     # refuses images over twice its own MAX_IMAGE_PIXELS (about 179 million) whatever this says.
     "MAX_UPLOAD_BYTES": 25 * 1024 * 1024,

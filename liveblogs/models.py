@@ -761,11 +761,20 @@ class UpdateQuerySet(VersionedQuerySet):
 
     def for_readers(self):
         """Published updates with everything ``_update.html`` shows, in a fixed number of
-        queries: the page, permalinks, feeds and ``changes.json`` all start here."""
-        return self.visible().select_related("video__poster", "callout").prefetch_related(
+        queries: permalinks and feeds start here."""
+        return self.for_stream().prefetch_related(*self.reader_prefetches())
+
+    def for_stream(self):
+        """Published updates as the live page and ``changes.json`` fetch them: bylines and photos
+        are fetched later, only for updates whose HTML is not kept yet (``fragments.with_html``)."""
+        return self.visible().select_related("video__poster", "callout")
+
+    @staticmethod
+    def reader_prefetches():
+        return [
             models.Prefetch("bylines", queryset=UpdateAuthor.objects.select_related("reporter")),
             models.Prefetch("update_photos", queryset=UpdatePhoto.objects.select_related("photo")),
-        )
+        ]
 
     def stream_batch(self, before=None):
         """One batch of a live page's stream from these updates: the pinned update (it leads the

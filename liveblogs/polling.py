@@ -17,13 +17,14 @@ from django.views.decorators.http import require_safe
 
 from .caching import page_state
 from .conf import settings
+from .fragments import with_html
 from .models import LivePage, Update
 
 
 def render_update(update, page):
     return {
         "id": update.pk,
-        "html": render_to_string("liveblogs/_update.html", {"update": update, "page": page}),
+        "html": update.html,
         "published_at": update.published_at.isoformat(),
         "pinned": update.pinned,
         "key_event": update.key_event,
@@ -33,7 +34,7 @@ def render_update(update, page):
 def latest(page):
     """The pinned update and the newest ones, as the page shows them to a reader arriving now,
     with the "Show older updates" address when there are more."""
-    pinned, shown, cursor = Update.objects.for_readers().filter(live_page=page).stream_batch()
+    pinned, shown, cursor = Update.objects.for_stream().filter(live_page=page).stream_batch()
     return [*pinned, *shown], (f"{page.get_absolute_url()}?before={cursor}" if cursor else None)
 
 
@@ -105,7 +106,7 @@ def changes_since(state, since):
         .values_list("pk", flat=True)[: settings.PAGE_SIZE + 1]
     )
     updates = list(
-        Update.objects.for_readers()
+        Update.objects.for_stream()
         .filter(live_page=page, **changed)
         .order_by("-page_version")[: settings.PAGE_SIZE + 1]
     )
@@ -115,7 +116,7 @@ def changes_since(state, since):
         updates, data["older_url"] = latest(page)
         withdrawn = []
         data["reset"] = since != 0
-    data["updates"] = [render_update(update, page) for update in updates]
+    data["updates"] = [render_update(update, page) for update in with_html(updates, page)]
     data["withdrawn"] = withdrawn
     if state["key_points_version"] > since or "older_url" in data:
         data["key_points_html"] = render_to_string(

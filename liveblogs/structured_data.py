@@ -2,7 +2,10 @@
 
 from html import unescape
 
+from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 from django.utils.html import strip_tags
+from django.utils.translation import get_language
 from django.utils.text import Truncator
 
 from .conf import settings
@@ -62,6 +65,24 @@ def live_blog_posting(request, page, updates):
         data["coverageEndTime"] = page.coverage_end
     if image:
         data["image"] = request.build_absolute_uri(image.jpeg_url)
+    return data
+
+
+def kept_live_blog_posting(request, page, updates):
+    """``live_blog_posting``, made once per page version for each address it is asked at (the
+    latest updates, key events, an older batch) and kept in the shared cache."""
+    from .models import Update
+
+    key = (
+        f"liveblogs:ld:{page.pk}:{page.version}:{get_language()}:"
+        f"{request.build_absolute_uri()}"
+    )
+    data = cache.get(key)
+    if data is None:
+        # Bylines and photos of the updates whose HTML was kept are not fetched yet.
+        prefetch_related_objects(updates, *Update.objects.reader_prefetches())
+        data = live_blog_posting(request, page, updates)
+        cache.set(key, data, settings.FRAGMENT_CACHE_SECONDS)
     return data
 
 
