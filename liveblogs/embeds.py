@@ -99,11 +99,12 @@ class Provider:
 
     def frame_src(self, ids, provider_id=""):
         """The iframe's address, built from parsed ids only; "" if it needs an id not found."""
+        if "{provider_id}" in self.frame and not provider_id:
+            return ""
         values = {**ids, "url_q": quote(self.canonical_url(ids), safe=""),
                   "provider_id": provider_id}
         try:
-            return self.frame.format(**values) if "{provider_id}" not in self.frame or provider_id \
-                else ""
+            return self.frame.format(**values)
         except KeyError:
             return ""
 
@@ -160,6 +161,11 @@ class YouTubeWatch(YouTube):
 
 
 class Bluesky(Provider):
+    def frame_src(self, ids, provider_id=""):
+        if not provider_id and ids.get("actor", "").startswith("did:"):
+            provider_id = ids["actor"]
+        return super().frame_src(ids, provider_id)
+
     def provider_id(self, ids, answer):
         # The frame names the account by its DID, which a handle in the address is not.
         found = re.search(r'at://(did:[a-z]+:[A-Za-z0-9._:%-]+)/app\.bsky\.feed\.post/(' + ID + ")",
@@ -500,6 +506,25 @@ def canonical_urls(body):
     return list(dict.fromkeys(embed.url for _, embed in paragraphs(body)))
 
 
+def linked_body(update):
+    """An update's body with each embed as a link with its title, for feeds: readers there get
+    no card, no button and no frame."""
+    from django.utils.html import format_html
+
+    rows = None
+
+    def link(url):
+        nonlocal rows
+        if rows is None:
+            rows = {embed.url: embed.card for embed in update.embeds.all()}
+        if (card := rows.get(url)) is None:
+            return None
+        return format_html('<p><a href="{}">{} ({})</a></p>', card.url,
+                           card.title or card.default_title, card.provider_name)
+
+    return replace_paragraphs(update.body, link) if "http" in update.body else update.body
+
+
 def replace_paragraphs(body, render):
     """``body`` with each embed paragraph replaced by ``render(canonical url)`` (or left as it is
     where that returns None)."""
@@ -548,13 +573,18 @@ def refuse_private_host(host):
     """A thumbnail's address comes from the provider's answer: never let it reach the site's own
     network (a cloud's metadata service, a database)."""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)}
+        addresses = host_addresses(host)
     except (OSError, UnicodeError) as error:
         raise EmbedError(_("The provider's address could not be found.")) from error
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global:
             raise EmbedError(_("The provider gave an address inside a private network."))
+
+
+def host_addresses(host):
+    """The IP addresses of ``host`` (DNS: the tests replace it, with ``urlopen``)."""
+    return {info[4][0] for info in socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)}
 
 
 def fetch_json(url):
@@ -573,6 +603,7 @@ def plain(value, limit):
     Templates escape it again on output."""
     if not isinstance(value, str):
         return ""
+    value = re.sub(r"<(script|style)\b.*?(?:</\1\s*>|$)", " ", value, flags=re.S | re.I)
     text = " ".join(html.unescape(strip_tags(value)).split())
     return text[: limit - 1] + "…" if len(text) > limit else text
 
@@ -603,11 +634,12 @@ def resolve(found):
         )
     answer = fetch_json(provider.oembed_url(found.url, ids))
     title = plain(answer.get("title"), 300)
-    if not title and answer.get("html"):
+    if answer.get("html") and (provider.kind == "post" or not title):
         # Posts (X, Bluesky, Mastodon) have no title: their words are in the quoted HTML, which
         # is read as text and never kept as HTML.
-        title = plain(re.sub(r"<(script|style)\b.*?</\1>", " ", str(answer["html"]), flags=re.S),
-                      300)
+        words = str(answer["html"])
+        first = re.search(r"<p\b[^>]*>(.*?)</p>", words, flags=re.S | re.I)
+        title = plain(first.group(1) if first else words, 300)
     thumbnail = answer.get("thumbnail_url")
     return Resolved(
         title=title,
@@ -702,3 +734,53 @@ class Card:
     @property
     def slug(self):
         return self.provider.slug if self.provider else "link"
+
+    # The words of the card, whole sentences so that each language can order them its own way.
+
+    @property
+    def load_label(self):
+        values = {"provider": self.provider_name, "author": self.author_name}
+        if self.author_name and self.kind in ("post", "video"):
+            sentence = {
+                "post": _("Load the post by %(author)s from %(provider)s"),
+                "video": _("Load the video by %(author)s from %(provider)s"),
+            }[self.kind]
+        else:
+            sentence = {
+                "post": _("Load the post from %(provider)s"),
+                "video": _("Load the video from %(provider)s"),
+                "chart": _("Load the chart from %(provider)s"),
+                "map": _("Load the map from %(provider)s"),
+                "audio": _("Load the audio player from %(provider)s"),
+            }[self.kind]
+        return sentence % values
+
+    @property
+    def always_label(self):
+        return {
+            "post": _("Always load posts from %(provider)s"),
+            "video": _("Always load videos from %(provider)s"),
+            "chart": _("Always load charts from %(provider)s"),
+            "map": _("Always load maps from %(provider)s"),
+            "audio": _("Always load audio from %(provider)s"),
+        }[self.kind] % {"provider": self.provider_name}
+
+    @property
+    def default_title(self):
+        return {
+            "post": _("A post on %(provider)s"),
+            "video": _("A video on %(provider)s"),
+            "chart": _("A chart on %(provider)s"),
+            "map": _("A map on %(provider)s"),
+            "audio": _("Listen on %(provider)s"),
+        }[self.kind] % {"provider": self.provider_name}
+
+    @property
+    def frame_title(self):
+        title = self.title or self.default_title
+        return _("%(title)s (from %(provider)s)") % {"title": title, "provider": self.provider_name}
+
+    @property
+    def privacy_note(self):
+        return _("Loading it connects you to %(provider)s, which may set cookies and see what "
+                 "you read.") % {"provider": self.provider_name}

@@ -465,6 +465,20 @@ class Video(models.Model):
         return self.file.url if self.file else self.url
 
     @property
+    def poster_url(self):
+        """The poster's JPEG rendition for the player's width (``poster`` takes one address)."""
+        return self.poster.picture.jpeg_url(1280) if self.poster else ""
+
+    @property
+    def captions_label(self):
+        from django.utils.translation import get_language_info
+
+        try:
+            return get_language_info(self.captions_language)["name_translated"]
+        except KeyError:
+            return _("Captions (%(language)s)") % {"language": self.captions_language}
+
+    @property
     def content_type(self):
         return videos.KINDS.get(PurePath(self.file.name).suffix.lstrip(".").lower(), ("", ""))[1]
 
@@ -1200,6 +1214,14 @@ class Update(models.Model):
         self.embeds.set(found)
         if pending := [embed.pk for embed in found if embed.resolved_at is None and not embed.error]:
             transaction.on_commit(lambda: resolve_embeds(pending))
+
+    def embed_problems(self):
+        """What the desk is told of this update's embeds that could not be resolved."""
+        return [
+            _("“%(address)s” is shown to readers as a plain link for now: %(problem)s It will be "
+              "tried again (manage.py resolve_embeds).") % {"address": embed.url, "problem": embed.error}
+            for embed in self.embeds.all() if embed.error and not embed.resolved_at
+        ]
 
     def get_absolute_url(self):
         return reverse(

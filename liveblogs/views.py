@@ -149,6 +149,7 @@ def update_detail(request, slug, pk):
                 description=update.body,
                 url=request.build_absolute_uri(update.get_absolute_url()),
                 image=photos[0] if photos else first_image(page),
+                video=update.video,
             ),
             "structured_data": {
                 "@context": "https://schema.org",

@@ -3,3 +3,4 @@
 import "./livepage/share.js";
 import "./livepage/older.js";
 import "./livepage/live.js";
+import "./livepage/embeds.js";
