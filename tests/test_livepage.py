@@ -267,9 +267,9 @@ def test_live_page_query_count_is_fixed(client, page, django_assert_num_queries,
     many_updates(page, count)
     make_update(live_page=page, authors=[reporter], photos=[make_photo()], pinned=True, key_event=True)
     make_key_point(live_page=page)
-    # version, page, key events, pinned (+ bylines, photos), batch (+ bylines, photos),
-    # key points, callout
-    with django_assert_num_queries(11):
+    # version, page, key events, pinned (+ bylines, photos, embeds), batch (+ bylines, photos,
+    # embeds), key points, callout
+    with django_assert_num_queries(13):
         response = get(client, "/live/harbour-flood/")
     assert len(article_ids(response.content.decode())) == min(count, 20) + 1
 
@@ -278,8 +278,8 @@ def test_live_page_query_count_is_fixed(client, page, django_assert_num_queries,
 def test_permalink_query_count_is_fixed(client, page, django_assert_num_queries, count):
     many_updates(page, count)
     update = make_update(live_page=page, authors=[make_reporter()], photos=[make_photo()])
-    # version, the update with its page, its bylines, its photos
-    with django_assert_num_queries(4):
+    # version, the update with its page, its bylines, its photos, its embeds
+    with django_assert_num_queries(5):
         get(client, f"/live/harbour-flood/updates/{update.pk}/")
 
 
