@@ -877,9 +877,11 @@ class Embed(models.Model):
         return self.title or self.url
 
     def save(self, *args, **kwargs):
+        adding = self._state.adding
         with transaction.atomic():
             super().save(*args, **kwargs)
-            if not self._state.adding:
+            if not adding:
+                # What readers see of every update showing it changed (a title, a frame).
                 Update.objects.filter(embeds=self).touch()
 
     @cached_property

@@ -108,3 +108,40 @@ def test_cards_have_no_accessibility_finding(site, new_page, axe_script):
     violations = [v for v in axe_violations(page, axe_script)
                   if any("embed" in str(node.get("target")) for node in v["nodes"])]
     assert violations == [], describe(violations)
+
+
+PASTE_TEXT = """([selector, text]) => {
+  const target = document.querySelector(selector);
+  target.focus();
+  const data = new DataTransfer();
+  data.setData("text/plain", text);
+  target.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true,
+                                                    cancelable: true}));
+}"""
+
+
+def test_an_address_pasted_alone_in_the_editor_becomes_an_embed(site, new_page):
+    from liveblogs.models import LivePage
+
+    from ..factories import make_update
+    from .test_browser import LIVE_SLUG
+    from .test_editor_browser import body_editor, sign_in
+
+    update = make_update(live_page=LivePage.objects.get(slug=LIVE_SLUG), headline="River cam",
+                         body="<p>The river from the footbridge:</p>")
+    page = new_page(viewport={"width": 1280, "height": 800})
+    sign_in(page, site, "editor", "/admin/")
+    page.goto(f"{site}/admin/liveblogs/update/{update.pk}/change/")
+    editor = body_editor(page)
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    url = "https://youtu.be/dQw4w9WgXcQ?si=AbCdEf"
+    page.evaluate(PASTE_TEXT, [".field-body .tiptap", url])
+    expect(editor).to_contain_text(url)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    update.refresh_from_db()
+    assert [e.url for e in update.embeds.all()] == ["https://www.youtube.com/watch?v=dQw4w9WgXcQ"], update.body
+    page.goto(site + update.get_absolute_url())
+    expect(page.get_by_role("button", name="Load the video from YouTube")).to_be_visible()
