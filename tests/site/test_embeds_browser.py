@@ -145,3 +145,29 @@ def test_an_address_pasted_alone_in_the_editor_becomes_an_embed(site, new_page):
     assert [e.url for e in update.embeds.all()] == ["https://www.youtube.com/watch?v=dQw4w9WgXcQ"], update.body
     page.goto(site + update.get_absolute_url())
     expect(page.get_by_role("button", name="Load the video from YouTube")).to_be_visible()
+
+
+def test_the_editors_embed_button_puts_an_address_alone_in_its_paragraph(site, new_page):
+    from liveblogs.models import LivePage
+
+    from ..factories import make_update
+    from .test_browser import LIVE_SLUG
+    from .test_editor_browser import body_editor, sign_in
+
+    update = make_update(live_page=LivePage.objects.get(slug=LIVE_SLUG), headline="The gauge",
+                         body="<p>The readings so far:</p>")
+    page = new_page(viewport={"width": 1280, "height": 800})
+    sign_in(page, site, "editor", "/admin/")
+    page.goto(f"{site}/admin/liveblogs/update/{update.pk}/change/")
+    body_editor(page).click()
+    page.keyboard.press("Control+End")
+    page.get_by_role("button", name="Embed a post, video, chart or map").click()
+    dialog = page.locator("dialog.prose-editor-dialog")
+    dialog.get_by_label("Address of the post, video, chart or map").fill(
+        "https://datawrapper.dwcdn.net/kRv7a/2/")
+    dialog.get_by_role("button", name="Embed").click()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    update.refresh_from_db()
+    assert [e.url for e in update.embeds.all()] == ["https://datawrapper.dwcdn.net/kRv7a/"], update.body
+    assert update.body.startswith("<p>The readings so far:</p>")
