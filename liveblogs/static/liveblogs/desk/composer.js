@@ -513,7 +513,11 @@ async function edit(id) {
 }
 
 export function startComposer() {
+	// The headline has the focus from the moment the page arrives (autofocus), before the
+	// editor's bundle has loaded: keep what was typed into it meanwhile.
+	const typed = form.elements.headline.value;
 	reset();
+	form.elements.headline.value = typed;
 	offerRestore();
 	return { edit };
 }
