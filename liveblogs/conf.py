@@ -42,6 +42,22 @@ DEFAULTS = {
     "PRIVATE_ACCEL_REDIRECT": "",
     # Video uploads: the largest file in bytes. Videos are checked by their bytes (videos.py).
     "MAX_VIDEO_BYTES": 1024 * 1024 * 1024,
+    # A video's captions (WebVTT): the largest file in bytes.
+    "MAX_CAPTIONS_BYTES": 512 * 1024,
+    # Embeds (embeds.py). Providers added to the built-in ones: each a ``embeds.Provider`` or a
+    # dict of its fields (slug, name, kind, hosts, paths, canonical, frame, frame_origin …).
+    "EMBED_PROVIDERS": (),
+    # Mastodon servers whose posts are embedded (each is its own site, and its own frame-src).
+    "EMBED_MASTODON_HOSTS": ("mastodon.social", "mastodon.online", "mstdn.social", "journa.host"),
+    # Meta's app token ("app-id|client-token") for Instagram and Facebook posts; without it they
+    # stay links, and the desk is told why.
+    "EMBED_META_TOKEN": "",
+    # Seconds a provider has to answer, when an update is saved (never while a reader waits).
+    "EMBED_TIMEOUT": 4,
+    # The most bytes read of an oEmbed answer and of a thumbnail; past that, refused.
+    "EMBED_MAX_ANSWER_BYTES": 256 * 1024,
+    "EMBED_MAX_THUMBNAIL_BYTES": 4 * 1024 * 1024,
+    "EMBED_USER_AGENT": "django-liveblogs (embeds)",
     # Widths of the renditions readers are served. A photo gets those narrower than itself, and
     # its own width when it is no wider than the widest: never upscaled.
     "RENDITION_WIDTHS": (320, 640, 960, 1280, 1920),

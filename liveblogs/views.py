@@ -86,6 +86,9 @@ def livepage_detail(request, slug):
     if key_only:
         updates = updates.filter(key_event=True)
     pinned, shown, next_cursor = updates.stream_batch(before)
+    # The structured data first: where it is not kept, it fetches every update's bylines and
+    # photos, which the updates' HTML then needs no second query for.
+    structured_data = kept_live_blog_posting(request, page, [*pinned, *shown])
     with_html([*pinned, *shown], page)
     # The latest few only, so the page costs the same at 10 updates and at 10,000;
     # "Show key events only" lists them all.
@@ -114,7 +117,7 @@ def livepage_detail(request, slug):
             "poll_interval": settings.POLL_INTERVAL,
             "callout": callout,
             "ask_url": ask_url(page) if page.is_live else None,
-            "structured_data": kept_live_blog_posting(request, page, [*pinned, *shown]),
+            "structured_data": structured_data,
             "share": share_tags(
                 request,
                 title=page.title,
@@ -152,6 +155,7 @@ def update_detail(request, slug, pk):
                 description=update.body,
                 url=request.build_absolute_uri(update.get_absolute_url()),
                 image=photos[0] if photos else first_image(page),
+                video=update.video,
             ),
             "structured_data": {
                 "@context": "https://schema.org",

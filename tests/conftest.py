@@ -116,3 +116,43 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# Providers' answers for embeds (liveblogs/embeds.py) -----------------------------------------------
+RECORDED = Path(__file__).resolve().parent / "recorded"
+
+
+class RecordedWeb:
+    """The embeds' HTTP layer in tests: answers recorded as files in ``tests/recorded/``, by the
+    start of the address asked; anything else fails the test. ``answers`` maps an address prefix
+    to bytes, a file name in ``tests/recorded/``, or an exception to raise (a timeout, a refusal).
+    ``asked`` lists every address asked, in order."""
+
+    def __init__(self):
+        self.answers, self.asked = {}, []
+
+    def urlopen(self, request, timeout=None):
+        import io
+        from contextlib import nullcontext
+
+        url = request.full_url
+        self.asked.append(url)
+        for prefix, answer in self.answers.items():
+            if url.startswith(prefix):
+                if isinstance(answer, BaseException):
+                    raise answer
+                if isinstance(answer, str):
+                    answer = (RECORDED / answer).read_bytes()
+                return nullcontext(io.BytesIO(answer))
+        raise AssertionError(f"A test asked the network for {url}")
+
+
+@pytest.fixture(autouse=True)
+def recorded_web(monkeypatch):
+    """No test reaches the network: providers answer from recorded files, or the test fails."""
+    from liveblogs import embeds
+
+    web = RecordedWeb()
+    monkeypatch.setattr(embeds, "urlopen", web.urlopen)
+    monkeypatch.setattr(embeds, "host_addresses", lambda host: {"93.184.215.14"})
+    return web

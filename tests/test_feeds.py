@@ -20,8 +20,8 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 RSS_URL = "/live/harbour-flood/feed/"
 ATOM_URL = "/live/harbour-flood/feed/atom/"
 FEED_URLS = [RSS_URL, ATOM_URL]
-# The page, then the updates with their bylines and their photos: never one more per update.
-FEED_QUERIES = 4
+# The page, then the updates with their bylines, photos and embeds: never one more per update.
+FEED_QUERIES = 5
 
 
 @pytest.fixture

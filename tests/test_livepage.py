@@ -267,11 +267,12 @@ def test_live_page_query_count_is_fixed(client, page, django_assert_num_queries,
     many_updates(page, count)
     make_update(live_page=page, authors=[reporter], photos=[make_photo()], pinned=True, key_event=True)
     make_key_point(live_page=page)
-    # version, page, key events, pinned, batch, bylines and photos of both, key points, callout
-    with django_assert_num_queries(9):
+    # version, page, key events, pinned, batch, bylines, photos and embeds of both, key points,
+    # callout
+    with django_assert_num_queries(10):
         response = get(client, "/live/harbour-flood/")
     assert len(article_ids(response.content.decode())) == min(count, 20) + 1
-    # The updates' HTML and the structured data are kept: no bylines or photos to fetch again.
+    # The updates' HTML and the structured data are kept: no bylines, photos or embeds to fetch.
     with django_assert_num_queries(6):
         again = get(client, "/live/harbour-flood/")
     assert again.content == response.content
@@ -281,8 +282,8 @@ def test_live_page_query_count_is_fixed(client, page, django_assert_num_queries,
 def test_permalink_query_count_is_fixed(client, page, django_assert_num_queries, count):
     many_updates(page, count)
     update = make_update(live_page=page, authors=[make_reporter()], photos=[make_photo()])
-    # version, the update with its page, its bylines, its photos
-    with django_assert_num_queries(4):
+    # version, the update with its page, its bylines, its photos, its embeds
+    with django_assert_num_queries(5):
         get(client, f"/live/harbour-flood/updates/{update.pk}/")
 
 

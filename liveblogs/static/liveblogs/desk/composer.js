@@ -452,6 +452,8 @@ async function send(action) {
 						: strings.published
 					: strings.saved;
 			announce(say(words, { headline: answer.update.headline }));
+			// An embed whose provider did not answer: readers see a link, the desk is told.
+			if (answer.notices?.length) showErrors(answer.notices.join(" "));
 			reset();
 			form.elements.headline.focus();
 		} else if (status === 409) {
