@@ -6,6 +6,7 @@ Django's InMemoryStorage, a stand-in for remote object storage: nothing may rely
 """
 
 import io
+import math
 import re
 import zlib
 from pathlib import Path
@@ -271,6 +272,27 @@ def sixteen_bit_png(side):
         b"IEND", b"")
 
 
+def colour_at_a_time_jpeg(side, components=3):
+    """A baseline JPEG whose colours come in one scan each, as libjpeg may write them: a 1-bit
+    Huffman code per table, and each 8×8 block two bits (no change of DC, end of block)."""
+
+    def segment(marker, payload):
+        return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+    blocks = math.ceil(side / 8) ** 2
+    scan = bytes(blocks * 2 // 8) + (b"\xff\x00" if blocks * 2 % 8 else b"")
+    return b"".join([
+        b"\xff\xd8",
+        segment(0xDB, bytes(1) + bytes([1] * 64)),
+        segment(0xC0, bytes([8]) + side.to_bytes(2, "big") * 2 + bytes([components])
+                + b"".join(bytes([n + 1, 0x11, 0]) for n in range(components))),
+        segment(0xC4, bytes([0x00, 1]) + bytes(15) + bytes([0])),
+        segment(0xC4, bytes([0x10, 1]) + bytes(15) + bytes([0])),
+        *(segment(0xDA, bytes([1, n + 1, 0, 0, 63, 0])) + scan for n in range(components)),
+        b"\xff\xd9",
+    ])
+
+
 MEMORY_BOMBS = {
     # 600 × 600 RGBA: 1.4 MB decoded, over the lowered budget of 1 MB.
     "all-zero RGBA PNG": (lambda: encoded(Image.new("RGBA", (600, 600)), "PNG"),
@@ -283,6 +305,13 @@ MEMORY_BOMBS = {
         "0.34 megapixels. Save it as a standard (baseline) JPEG, or smaller.",
     ),
     "WebP": (lambda: encoded(two_tone(600, 600), "WEBP"), "the most we take as WebP is"),
+    # What libjpeg keeps for it is what it keeps for a progressive one: every coefficient (4:4:4
+    # here, so twice the 4:2:0 one above).
+    "baseline JPEG a colour at a time": (
+        lambda: colour_at_a_time_jpeg(800),
+        "This photo is a JPEG of 0.64 megapixels stored a colour at a time; the most we take in "
+        "that form is 0.17 megapixels. Save it as a standard JPEG, or smaller.",
+    ),
 }
 
 
