@@ -192,6 +192,23 @@ def test_export_refuses_an_output_it_cannot_write(db, tmp_path):
     )
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+def test_export_to_a_full_disk_says_so_and_leaves_the_device_alone(db):
+    page = make_page(slug="night-ferry")
+    make_update(live_page=page, headline="Boarding begins")
+    assert refusal("export_livepage", "night-ferry", "-o", "/dev/full") == (
+        "Cannot write '/dev/full': No space left on device."
+    )
+    assert os.path.exists("/dev/full")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="/dev/zero is a Unix device")
+def test_import_refuses_a_device_that_never_ends(db):
+    assert refusal("import_livepage", "/dev/zero") == (
+        "'/dev/zero' is not a file: give the path of a .zip archive."
+    )
+
+
 def test_export_refuses_a_page_whose_photo_file_is_gone_and_leaves_no_half_archive(db, tmp_path):
     photo = make_photo()
     make_page(slug="night-ferry", lead_photo=photo)
