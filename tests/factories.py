@@ -2,6 +2,7 @@
 
 import io
 import itertools
+import math
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -81,6 +82,27 @@ def webm_bytes(*, seconds=4, width=640, height=360):
     tracks = ebml(b"\x16\x54\xae\x6b", ebml(b"\xae", ebml(b"\xd7", b"\x01") + ebml(b"\x83", b"\x01") + video))
     cluster = ebml(b"\x1f\x43\xb6\x75", ebml(b"\xe7", b"\x00") + bytes(64))
     return header + ebml(b"\x18\x53\x80\x67", seek_head + info + tracks + cluster)
+
+
+def colour_at_a_time_jpeg(side, components=3):
+    """A baseline JPEG whose colours come in one scan each, as libjpeg may write them: a 1-bit
+    Huffman code per table, and each 8×8 block two bits (no change of DC, end of block)."""
+
+    def segment(marker, payload):
+        return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+    blocks = math.ceil(side / 8) ** 2
+    scan = bytes(blocks * 2 // 8) + (b"\xff\x00" if blocks * 2 % 8 else b"")
+    return b"".join([
+        b"\xff\xd8",
+        segment(0xDB, bytes(1) + bytes([1] * 64)),
+        segment(0xC0, bytes([8]) + side.to_bytes(2, "big") * 2 + bytes([components])
+                + b"".join(bytes([n + 1, 0x11, 0]) for n in range(components))),
+        segment(0xC4, bytes([0x00, 1]) + bytes(15) + bytes([0])),
+        segment(0xC4, bytes([0x10, 1]) + bytes(15) + bytes([0])),
+        *(segment(0xDA, bytes([1, n + 1, 0, 0, 63, 0])) + scan for n in range(components)),
+        b"\xff\xd9",
+    ])
 
 
 def make_user(*, username=None, password="pw-for-tests", **fields):

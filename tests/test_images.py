@@ -22,7 +22,7 @@ from liveblogs.forms import PhotoForm
 from liveblogs.media import private_storage
 from liveblogs.models import LivePage, Photo
 
-from .factories import make_page, make_photo, make_reporter, make_update
+from .factories import colour_at_a_time_jpeg, make_page, make_photo, make_reporter, make_update
 
 pytestmark = pytest.mark.django_db
 
@@ -270,27 +270,6 @@ def sixteen_bit_png(side):
     header = side.to_bytes(4, "big") * 2 + bytes([16, 2, 0, 0, 0])
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat) + png_chunk(
         b"IEND", b"")
-
-
-def colour_at_a_time_jpeg(side, components=3):
-    """A baseline JPEG whose colours come in one scan each, as libjpeg may write them: a 1-bit
-    Huffman code per table, and each 8×8 block two bits (no change of DC, end of block)."""
-
-    def segment(marker, payload):
-        return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
-
-    blocks = math.ceil(side / 8) ** 2
-    scan = bytes(blocks * 2 // 8) + (b"\xff\x00" if blocks * 2 % 8 else b"")
-    return b"".join([
-        b"\xff\xd8",
-        segment(0xDB, bytes(1) + bytes([1] * 64)),
-        segment(0xC0, bytes([8]) + side.to_bytes(2, "big") * 2 + bytes([components])
-                + b"".join(bytes([n + 1, 0x11, 0]) for n in range(components))),
-        segment(0xC4, bytes([0x00, 1]) + bytes(15) + bytes([0])),
-        segment(0xC4, bytes([0x10, 1]) + bytes(15) + bytes([0])),
-        *(segment(0xDA, bytes([1, n + 1, 0, 0, 63, 0])) + scan for n in range(components)),
-        b"\xff\xd9",
-    ])
 
 
 MEMORY_BOMBS = {
