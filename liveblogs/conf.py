@@ -24,6 +24,9 @@ DEFAULTS = {
     "STATE_CACHE_SECONDS": 5,
     # Seconds an answer of changes.json is kept in the shared cache (it is keyed by version).
     "CHANGES_CACHE_SECONDS": 60,
+    # Seconds each process keeps a page's state and a poll's answer it read from the shared cache
+    # (memo.py); 0 turns it off. Stays inside the 5 s a poll's answer may be kept anyway.
+    "PROCESS_MEMO_SECONDS": 1,
     # Seconds an update's rendered HTML is kept (it is keyed by the update's version).
     "FRAGMENT_CACHE_SECONDS": 3600,
     # Photo uploads: the largest file in bytes, and the most pixels (width × height). Pillow

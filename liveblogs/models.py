@@ -27,7 +27,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from . import embeds, images, media, videos, workflow
+from . import embeds, images, media, memo, videos, workflow
 from .conf import settings as app_settings
 from .editors import BODY, INLINE, MaxTextLengthValidator, RichTextField, clean_rich_text
 from .sanitize import clean_html
@@ -554,8 +554,13 @@ class LivePageQuerySet(VersionedQuerySet):
         # Polling readers read the version from the shared cache. Drop it now, and again once the
         # change commits, in case a reader put the old version back in between.
         keys = [LivePage.state_cache_key(slug) for slug in slugs]
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys), using=self.db)
+
+        def forget():
+            cache.delete_many(keys)
+            memo.states.forget(keys)  # this process's copy too
+
+        forget()
+        transaction.on_commit(forget, using=self.db)
         # Whatever readers now see on these pages, its photos are public before the change is.
         Photo.objects.sync_public([pk for pk, _slug in pages])
         return count

@@ -6,15 +6,17 @@ answers an unchanged page from the cached page state (``caching.page_state``) wi
 body, and a changed one with a fixed number of queries however long the page is.
 """
 
+import gzip
 import json
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from . import memo
 from .caching import page_state
 from .conf import settings
 from .fragments import with_html
@@ -50,11 +52,17 @@ def changes(request, slug):
     if state is None:
         return JsonResponse({"error": "No live page has that address."}, status=404)
 
-    etag = f'"{state["pk"]}-{state["version"]}-{since}"'
-    response = get_conditional_response(request, etag=etag) or HttpResponse(
-        answer(state, since), content_type="application/json"
-    )
+    # Compressed once per answer, not per reader: a cache in front keeps the gzip body as it is.
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    etag = f'"{state["pk"]}-{state["version"]}-{since}{"-gz" if gzipped else ""}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        body, gzip_body = answer(state, since)
+        response = HttpResponse(gzip_body if gzipped else body, content_type="application/json")
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
     response["ETag"] = etag
+    patch_vary_headers(response, ["Accept-Encoding"])
     live = state["status"] == LivePage.Status.LIVE
     patch_cache_control(
         response,
@@ -66,18 +74,24 @@ def changes(request, slug):
 
 
 def answer(state, since):
-    """The JSON for readers at ``since``. Every reader at one version asks the same question, so
-    the answer is made once per version and ``since`` and kept in the shared cache."""
-    if since == state["version"]:
-        return json.dumps(changes_since(state, since), cls=DjangoJSONEncoder)  # no query to save
+    """The JSON for readers at ``since``, and the same gzipped. Every reader at one version asks
+    the same question, so the answer is made and compressed once per version and ``since``, kept
+    in the shared cache, and for a second in this process (``memo``)."""
     # Every version from the future gets the same answer (start again): one entry for them all.
     asked = "ahead" if since > state["version"] else since
     key = f"liveblogs:changes:{state['pk']}:{state['version']}:{asked}"
-    body = cache.get(key)
-    if body is None:
-        body = json.dumps(changes_since(state, since), cls=DjangoJSONEncoder)
-        cache.set(key, body, settings.CHANGES_CACHE_SECONDS)
-    return body
+    bodies = memo.answers.get(key)
+    if bodies is not None:
+        return bodies
+    if since != state["version"]:  # nothing changed: no query to save, nothing to keep
+        bodies = cache.get(key)
+    if bodies is None:
+        body = json.dumps(changes_since(state, since), cls=DjangoJSONEncoder).encode()
+        bodies = body, gzip.compress(body, compresslevel=6, mtime=0)
+        if since != state["version"]:
+            cache.set(key, bodies, settings.CHANGES_CACHE_SECONDS)
+    memo.answers.set(key, bodies)
+    return bodies
 
 
 def changes_since(state, since):

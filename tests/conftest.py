@@ -110,12 +110,17 @@ def plain_static_files(settings):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache (it may be the shared Redis in CI)."""
+    """Each test starts with an empty cache (it may be the shared Redis in CI), and without what
+    the process remembered of it for a second (liveblogs/memo.py)."""
     from django.core.cache import cache
 
-    cache.clear()
+    from liveblogs import memo
+
+    for clear in (cache.clear, memo.states.clear, memo.answers.clear):
+        clear()
     yield
-    cache.clear()
+    for clear in (cache.clear, memo.states.clear, memo.answers.clear):
+        clear()
 
 
 # Providers' answers for embeds (liveblogs/embeds.py) -----------------------------------------------
