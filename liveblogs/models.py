@@ -27,7 +27,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from . import images, media, videos, workflow
+from . import images, media, search, videos, workflow
 from .conf import settings as app_settings
 from .editors import BODY, INLINE, MaxTextLengthValidator, RichTextField, clean_rich_text
 from .sanitize import clean_html
@@ -484,8 +484,11 @@ class LivePageQuerySet(VersionedQuerySet):
         keys = [LivePage.state_cache_key(slug) for slug in slugs]
         cache.delete_many(keys)
         transaction.on_commit(lambda: cache.delete_many(keys), using=self.db)
-        # Whatever readers now see on these pages, its photos are public before the change is.
+        # Whatever readers now see on these pages, its photos are public before the change is,
+        # and what they can find of the pages themselves is what they see (updates are indexed
+        # where their own versions are stamped: ``Update.save``, ``stamp_versions``).
         Photo.objects.sync_public([pk for pk, _slug in pages])
+        search.index_pages([pk for pk, _slug in pages])
         return count
 
     def next_version(self, page_id, *also):
@@ -600,6 +603,7 @@ class LivePage(models.Model):
                 super().save(*args, **kwargs)
                 if self.status != self.Status.DRAFT:  # public from the start: its lead too
                     Photo.objects.sync_public([self.pk])
+                search.index_pages([self.pk])
             else:
                 if kwargs.get("update_fields") is None:
                     # Never write back a version read earlier: updates may have moved it since.
@@ -805,6 +809,7 @@ class UpdateQuerySet(VersionedQuerySet):
         for page_id in sorted(set(self.values_list("live_page_id", flat=True))):
             version = LivePage.objects.next_version(page_id)
             self.filter(live_page_id=page_id).update_bookkeeping(page_version=version)
+        search.index_updates(self.order_by())
 
     def update(self, **kwargs):
         """Bulk edits are edits readers see: each page's version rises and its rows carry it.
@@ -835,7 +840,9 @@ class UpdateQuerySet(VersionedQuerySet):
         objs = list(objs)
         for update in objs:
             update.body = clean_html(update.body)
-        return super().bulk_create(objs, *args, **kwargs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        search.index_updates(u for u in created if u.pk and u.status == Update.Status.PUBLISHED)
+        return created
 
     def with_bylines_and_photos(self):
         """Prefetch what a revision keeps of each update: bylines and photos, in order."""
@@ -997,6 +1004,8 @@ class Update(models.Model):
                     kwargs["update_fields"] = {*kwargs["update_fields"], "page_version"}
             super().save(*args, **kwargs)
             before = getattr(self, "_loaded_status", None)
+            if self.status in shown or before in shown:
+                search.index_updates([self])
             if Update.Status.PUBLISHED in (before, self.status) and before != self.status:
                 # The version moved before the row was written (it carries the version), so the
                 # photos readers now see, or no longer see, are synced here.
@@ -1271,3 +1280,36 @@ class ReaderSubmission(models.Model):
         if location:
             return _("%(name)s in %(location)s") % {"name": name, "location": location}
         return name
+
+
+class SearchEntry(models.Model):
+    """What readers can find of a page or of a published update, as plain text: the archive's
+    search reads these rows, never the pages and updates themselves.
+
+    Kept in step where versions move (``search.py``); the database indexes them: a generated,
+    GIN-indexed ``tsvector`` on PostgreSQL, an FTS5 table on SQLite (migration 0013).
+    """
+
+    live_page = models.ForeignKey(LivePage, on_delete=models.CASCADE, related_name="+")
+    # Empty for the page's own entry (title, standfirst, The Latest, series, lead photo).
+    update = models.OneToOneField(
+        Update, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entry"
+    )
+    title = models.TextField()  # the page's title or the update's headline: it weighs most
+    text = models.TextField()
+    # For recency: the update's published time, or when the page's coverage started.
+    published_at = models.DateTimeField()
+    # Picks the stemming (see ``search.CONFIGS``).
+    language = models.CharField(max_length=12)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["live_page"], condition=Q(update__isnull=True), name="search_entry_one_per_page"
+            )
+        ]
+
+    def __str__(self):
+        return self.title

@@ -35,7 +35,9 @@ def livepage_list(request):
     filtered and paginated. Filters or a page number that cannot be used are explained on the
     page and left out; they never turn the archive into an error page."""
     filterset = LivePageFilter(request.GET, queryset=LivePage.objects.cards())
-    paginator = Paginator(filterset.qs, settings.ARCHIVE_PAGE_SIZE)
+    search = filterset.search()
+    # A search lists what matched, pages and updates, best first; otherwise the pages.
+    paginator = Paginator(filterset.qs if search is None else search, settings.ARCHIVE_PAGE_SIZE)
     asked = request.GET.get("page", "1")
     page_notice = ""
     try:
@@ -47,13 +49,22 @@ def livepage_list(request):
         number = paginator.num_pages if int(asked) > 1 else 1
         if number > 1:
             page_notice = "There are only %d pages, so here is the last one." % number
+    page_obj = paginator.page(number)
+    if search is not None:
+        # The matched pages as cards: one query for those on this page of results.
+        cards = LivePage.objects.cards().in_bulk(
+            [entry.live_page_id for entry in page_obj if entry.update_id is None]
+        ) if any(entry.update_id is None for entry in page_obj) else {}
+        for entry in page_obj:
+            entry.card = cards.get(entry.live_page_id) if entry.update_id is None else None
     return render(
         request,
         "liveblogs/livepage_list.html",
         {
             "filterset": filterset,
+            "search": search,
             "problems": filterset.problems,
-            "page_obj": paginator.page(number),
+            "page_obj": page_obj,
             "page_notice": page_notice,
             "query": filterset.usable_query(),
         },
