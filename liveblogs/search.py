@@ -383,10 +383,8 @@ def postgresql_rank(query):
 
 def postgresql_headline(query):
     whens, params = [], []
-    options = (
-        f"StartSel={START}, StopSel={STOP}, MaxWords={EXCERPT_WORDS}, MinWords=12, "
-        "MaxFragments=2, FragmentDelimiter=\" … \""
-    )
+    # One stretch of text around the best match: fragments lose the words between matches.
+    options = f"StartSel={START}, StopSel={STOP}, MaxWords={EXCERPT_WORDS}, MinWords=12"
     for language in languages():
         whens.append(
             "WHEN %s THEN ts_headline(%s::regconfig, liveblogs_searchentry.text,"

@@ -127,10 +127,10 @@ def test_update_result_shows_headline_page_time_and_marked_excerpt(client, backe
 
 
 def test_excerpt_is_escaped_before_it_is_marked(client, backend):
-    make_update(headline="Filing", body="<p>Type &lt;script&gt;tribunal&lt;/script&gt; here.</p>")
+    make_update(headline="Filing", body="<p>If 5 &lt; 6 &amp; the tribunal agrees &lt;script&gt;</p>")
     body = client.get("/live/", {"q": "tribunal"}).content.decode()
-    assert "&lt;script&gt;<mark>tribunal</mark>&lt;/script&gt;" in body
-    assert "<script>tribunal" not in body
+    assert "If 5 &lt; 6 &amp; the <mark>tribunal</mark> agrees" in body
+    assert "<script>" not in body
 
 
 def test_page_result_shows_where_the_words_matched(client, backend, flood):
