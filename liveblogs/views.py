@@ -10,7 +10,7 @@ from .caching import listing_cache, reader_cache
 from .conf import settings
 from .filters import LivePageFilter
 from .models import LivePage, Reporter, Series, Update
-from .structured_data import blog_posting, first_image, live_blog_posting, share_tags
+from .structured_data import first_image, live_blog_posting, share_tags, update_posting
 
 
 @require_safe
@@ -161,15 +161,7 @@ def update_detail(request, slug, pk):
                 url=request.build_absolute_uri(update.get_absolute_url()),
                 image=photos[0] if photos else first_image(page),
             ),
-            "structured_data": {
-                "@context": "https://schema.org",
-                **blog_posting(request, page, update),
-                "isPartOf": {
-                    "@type": "LiveBlogPosting",
-                    "headline": page.title,
-                    "url": request.build_absolute_uri(page.get_absolute_url()),
-                },
-            },
+            "structured_data": update_posting(request, page, update),
         },
     )
 
