@@ -123,9 +123,11 @@ def update_posting(request, page, update):
     }
 
 
-def share_tags(request, *, title, description, url, image=None):
-    """Open Graph and Twitter card values, one place for the page and the permalink."""
+def share_tags(request, *, title, description, url, image=None, kind="article"):
+    """Open Graph and Twitter card values, one place for every reader page (``kind`` is the
+    Open Graph type: ``article``, or ``website`` for the lists)."""
     tags = {
+        "type": kind,
         "title": title,
         "description": Truncator(plain_text(description)).chars(200),
         "url": url,

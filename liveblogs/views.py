@@ -4,6 +4,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .caching import listing_cache, reader_cache
@@ -24,6 +25,12 @@ def home(request):
         {
             "live_pages": pages.filter(status=LivePage.Status.LIVE),
             "recaps": pages.filter(status=LivePage.Status.ENDED)[:6],
+            "share": share_tags(
+                request, kind="website", title=_("Live coverage"),
+                description=_("What %(publisher)s is covering live now, and the latest recaps.")
+                % {"publisher": settings.PUBLISHER_NAME},
+                url=request.build_absolute_uri(reverse("liveblogs:home")),
+            ),
         },
     )
 
@@ -67,6 +74,18 @@ def livepage_list(request):
             "page_obj": page_obj,
             "page_notice": page_notice,
             "query": filterset.usable_query(),
+            # Every filtered or searched list has the archive (at this page number) as its
+            # canonical page.
+            "share": share_tags(
+                request, kind="website", title=_("Live pages and recaps"),
+                description=_(
+                    "Every live page and recap from %(publisher)s: search them, or list them"
+                    " by series, reporter, status and date."
+                ) % {"publisher": settings.PUBLISHER_NAME},
+                url=request.build_absolute_uri(
+                    reverse("liveblogs:livepage_list") + (f"?page={number}" if number > 1 else "")
+                ),
+            ),
         },
     )
 
@@ -183,6 +202,13 @@ def series_detail(request, slug):
             "series": series,
             "pages": pages[: settings.ARCHIVE_PAGE_SIZE],
             "has_more": len(pages) > settings.ARCHIVE_PAGE_SIZE,
+            "share": share_tags(
+                request, kind="website", title=series.name,
+                description=series.description
+                or _("Live pages and recaps in the series %(series)s.") % {"series": series.name},
+                url=request.build_absolute_uri(series.get_absolute_url()),
+                image=first_image(pages[0]),
+            ),
         },
     )
 
@@ -208,5 +234,15 @@ def reporter_detail(request, slug):
     return render(
         request,
         "liveblogs/reporter_detail.html",
-        {"reporter": reporter, "updates": updates[:20]},
+        {
+            "reporter": reporter,
+            "updates": updates[:20],
+            "share": share_tags(
+                request, kind="profile", title=reporter.name,
+                description=reporter.bio
+                or _("The latest updates by %(name)s.") % {"name": reporter.name},
+                url=request.build_absolute_uri(reporter.get_absolute_url()),
+                image=reporter.headshot,
+            ),
+        },
     )
