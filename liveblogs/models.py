@@ -468,9 +468,11 @@ class LivePageQuerySet(VersionedQuerySet):
             .order_by("-coverage_start", "-pk")
         )
 
-    def bump_version(self, *also):
+    def bump_version(self, *also, updates_only=False):
         """Record a reader-visible change on every page here; ``also`` names fields (such as
-        ``key_points_version``) that take the new version too."""
+        ``key_points_version``) that take the new version too. ``updates_only``: the change is
+        to updates, whose search entries are written where they are stamped, so the pages' own
+        entries need no look."""
         pages = list(self.values_list("pk", "slug"))
         if not pages:
             return 0
@@ -488,17 +490,18 @@ class LivePageQuerySet(VersionedQuerySet):
         # and what they can find of the pages themselves is what they see (updates are indexed
         # where their own versions are stamped: ``Update.save``, ``stamp_versions``).
         Photo.objects.sync_public([pk for pk, _slug in pages])
-        search.index_pages([pk for pk, _slug in pages])
+        if not updates_only:
+            search.index_pages([pk for pk, _slug in pages])
         return count
 
-    def next_version(self, page_id, *also):
+    def next_version(self, page_id, *also, updates_only=False):
         """Record a reader-visible change on one page and return its new version.
 
         The UPDATE locks the page's row until the transaction commits, so concurrent changes queue
         and every change gets its own version number.
         """
         with transaction.atomic(using=self.db):
-            self.filter(pk=page_id).bump_version(*also)
+            self.filter(pk=page_id).bump_version(*also, updates_only=updates_only)
             return self.filter(pk=page_id).values_list("version", flat=True).get()
 
     def update(self, **kwargs):
@@ -807,7 +810,7 @@ class UpdateQuerySet(VersionedQuerySet):
         """Move each page's version once and stamp these updates with it."""
         # In page order, so concurrent changes lock page rows in the same order (no deadlock).
         for page_id in sorted(set(self.values_list("live_page_id", flat=True))):
-            version = LivePage.objects.next_version(page_id)
+            version = LivePage.objects.next_version(page_id, updates_only=True)
             self.filter(live_page_id=page_id).update_bookkeeping(page_version=version)
         search.index_updates(self.order_by())
 
@@ -841,7 +844,9 @@ class UpdateQuerySet(VersionedQuerySet):
         for update in objs:
             update.body = clean_html(update.body)
         created = super().bulk_create(objs, *args, **kwargs)
-        search.index_updates(u for u in created if u.pk and u.status == Update.Status.PUBLISHED)
+        search.index_updates(
+            [u for u in created if u.pk and u.status == Update.Status.PUBLISHED], new=True
+        )
         return created
 
     def with_bylines_and_photos(self):
@@ -855,7 +860,7 @@ class UpdateQuerySet(VersionedQuerySet):
         with transaction.atomic(using=self.db):
             page_ids = set(self.filter(status__in=self.SHOWN).values_list("live_page_id", flat=True))
             result = super().delete()
-            LivePage.objects.filter(pk__in=page_ids).bump_version()
+            LivePage.objects.filter(pk__in=page_ids).bump_version(updates_only=True)
         return result
 
 
@@ -999,13 +1004,13 @@ class Update(models.Model):
         with transaction.atomic():
             shown = UpdateQuerySet.SHOWN
             if self.status in shown or getattr(self, "_loaded_status", None) in shown:
-                self.page_version = LivePage.objects.next_version(self.live_page_id)
+                self.page_version = LivePage.objects.next_version(self.live_page_id, updates_only=True)
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "page_version"}
             super().save(*args, **kwargs)
             before = getattr(self, "_loaded_status", None)
             if self.status in shown or before in shown:
-                search.index_updates([self])
+                search.index_updates([self], new=adding)
             if Update.Status.PUBLISHED in (before, self.status) and before != self.status:
                 # The version moved before the row was written (it carries the version), so the
                 # photos readers now see, or no longer see, are synced here.
@@ -1022,7 +1027,7 @@ class Update(models.Model):
         with transaction.atomic():
             result = super().delete(*args, **kwargs)
             if getattr(self, "_loaded_status", None) in UpdateQuerySet.SHOWN:
-                LivePage.objects.next_version(self.live_page_id)
+                LivePage.objects.next_version(self.live_page_id, updates_only=True)
         return result
 
     def get_absolute_url(self):

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -110,52 +110,53 @@ def index_pages(page_ids):
             SearchEntry.objects.filter(pk=entry.pk).update(**fields)
 
 
-def update_fields(update):
-    photos = [row.photo for row in update.update_photos.all()]
+def update_fields(update, bylines, photos):
     return {
         "live_page_id": update.live_page_id,
         "title": entry_text(update.headline),
-        "text": entry_text(
-            update.body,
-            *(part for photo in photos for part in (photo.caption, photo.credit)),
-            *(byline.reporter.name for byline in update.bylines.all()),
-        ),
+        "text": entry_text(update.body, *photos.get(update.pk, ()), *bylines.get(update.pk, ())),
         "published_at": update.published_at,
         "language": page_language(update.live_page_id),
     }
 
 
-def index_updates(updates):
-    """Write the entries of these updates (instances or a queryset): a published update's words
-    as readers now see them; any other has none."""
-    from django.db.models import Prefetch
+def index_updates(updates, *, new=False):
+    """Write the entries of these updates (instances as saved, or a queryset): a published
+    update's words as readers now see them; any other has none. ``new`` updates were just
+    created: no byline or photo can name them yet (those come after, and index them again)."""
+    from .models import SearchEntry, Update
 
-    from .models import SearchEntry, Update, UpdateAuthor, UpdatePhoto
-
-    # Read afresh, as written: the caller's instances keep no prefetched bylines of ours.
-    pks = [u.pk for u in updates]
-    if not pks:
-        return
-    updates = list(
-        Update.objects.filter(pk__in=pks)
-        .only("live_page_id", "headline", "body", "status", "published_at")
-        .prefetch_related(
-            Prefetch("bylines", queryset=UpdateAuthor.objects.select_related("reporter")),
-            Prefetch("update_photos", queryset=UpdatePhoto.objects.select_related("photo")),
-        )
-    )
+    if isinstance(updates, models.QuerySet):
+        updates = updates.only("live_page_id", "headline", "body", "status", "published_at")
+    updates = list(updates)
     published = [u for u in updates if u.status == Update.Status.PUBLISHED]
-    gone = set(pks) - {u.pk for u in published}
+    gone = [u.pk for u in updates if u.status != Update.Status.PUBLISHED]
     if gone:
         SearchEntry.objects.filter(update__in=gone).delete()
     if not published:
         return
+    bylines, photos = ({}, {}) if new else names_and_captions([u.pk for u in published])
     SearchEntry.objects.bulk_create(
-        [SearchEntry(update=update, **update_fields(update)) for update in published],
+        [SearchEntry(update=u, **update_fields(u, bylines, photos)) for u in published],
         update_conflicts=True,
         unique_fields=["update"],
         update_fields=["live_page", "title", "text", "published_at", "language"],
     )
+
+
+def names_and_captions(pks):
+    """Each update's byline names, and its photos' captions and credits, by update id. Values,
+    not instances: nothing is cached on the caller's updates, and it is quicker."""
+    from .models import UpdateAuthor, UpdatePhoto
+
+    bylines, photos = {}, {}
+    for pk, name in UpdateAuthor.objects.filter(update__in=pks).values_list("update", "reporter__name"):
+        bylines.setdefault(pk, []).append(name)
+    for pk, caption, credit in UpdatePhoto.objects.filter(update__in=pks).values_list(
+        "update", "photo__caption", "photo__credit"
+    ):
+        photos.setdefault(pk, []).extend([caption, credit])
+    return bylines, photos
 
 
 # Asking -----------------------------------------------------------------------------------------
