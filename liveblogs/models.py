@@ -809,10 +809,12 @@ class UpdateQuerySet(VersionedQuerySet):
     def stamp_versions(self):
         """Move each page's version once and stamp these updates with it."""
         # In page order, so concurrent changes lock page rows in the same order (no deadlock).
-        for page_id in sorted(set(self.values_list("live_page_id", flat=True))):
-            version = LivePage.objects.next_version(page_id, updates_only=True)
-            self.filter(live_page_id=page_id).update_bookkeeping(page_version=version)
-        search.index_updates(self.order_by())
+        # One transaction: the search entries are written with the versions, in one commit.
+        with transaction.atomic(using=self.db):
+            for page_id in sorted(set(self.values_list("live_page_id", flat=True))):
+                version = LivePage.objects.next_version(page_id, updates_only=True)
+                self.filter(live_page_id=page_id).update_bookkeeping(page_version=version)
+            search.index_updates(self.order_by())
 
     def update(self, **kwargs):
         """Bulk edits are edits readers see: each page's version rises and its rows carry it.
