@@ -32,6 +32,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from .conf import settings as app_settings
 from .structured_data import plain_text
 
 # PostgreSQL text search configuration for each language a page may be in. The generated column
@@ -238,6 +239,7 @@ class Search:
         self.alternatives = parse(self.query)
         self.pages = pages.order_by().values("pk")
         self.reporter = reporter
+        self.first_page = None  # the first page's ids, once counted
         entries = SearchEntry.objects.filter(live_page__in=self.pages)
         if reporter is not None:
             # The page's own entry stays (the page filter chose it); updates must be theirs.
@@ -254,12 +256,22 @@ class Search:
     # What Paginator needs.
 
     def count(self):
+        """How many entries match. On PostgreSQL the query that counts them also ranks them and
+        keeps the first page's: finding them is most of the work, and most readers stay on page
+        1. (FTS5 cannot rank in a query with a window function: it counts apart.)"""
         if not self.alternatives:
             return 0
         if self.backend == "words":
             return self.words_matches().count()
-        sql, params = self.matches_sql("COUNT(*)")
-        return self.fetch(sql, params)[0][0]
+        if self.backend == "fts5":
+            sql, params = self.matches_sql("COUNT(*)")
+            return self.fetch(sql, params)[0][0]
+        if self.first_page is None:
+            sql, params = self.matches_sql("e.id, COUNT(*) OVER ()", ranked=True)
+            rows = self.fetch(sql + " LIMIT %s", [*params, app_settings.ARCHIVE_PAGE_SIZE])
+            self.first_page = [row[0] for row in rows]
+            self.total = rows[0][1] if rows else 0
+        return self.total
 
     def __len__(self):
         return self.count()
@@ -267,11 +279,13 @@ class Search:
     def __getitem__(self, window):
         if not self.alternatives:
             return []
+        start, stop = window.start or 0, window.stop
         if self.backend == "words":
             ids = list(self.words_matches().values_list("pk", flat=True)[window])
+        elif start == 0 and self.first_page is not None and stop <= len(self.first_page):
+            ids = self.first_page[:stop]
         else:
             sql, params = self.matches_sql("e.id", ranked=True)
-            start, stop = window.start or 0, window.stop
             sql += " LIMIT %s OFFSET %s"
             ids = [row[0] for row in self.fetch(sql, [*params, stop - start, start])]
         return self.with_excerpts(ids)

@@ -325,9 +325,10 @@ def test_query_counts_do_not_grow(client, backend, django_assert_num_queries):
         page = make_page(title=f"Ferries page {n}")
         for m in range(n * 5 + 1):
             make_update(live_page=page, headline=f"Ferries {n}.{m}")
-    # series choices, reporter choices, the count, the page of results, those results with
-    # their pages and excerpts, the cards of the pages among them
-    with django_assert_num_queries(6):
+    # series choices, reporter choices, the count (with the first page of results, on
+    # PostgreSQL), the page of results, those results with their pages and excerpts, the cards of
+    # the pages among them
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 6):
         response = client.get("/live/", {"q": "ferries"})
     assert response.status_code == 200
 
