@@ -139,7 +139,9 @@ class LivePageFilter(django_filters.FilterSet):
         query = (self.form.cleaned_data.get("q") or "").strip()
         if not query:
             return None
-        return Search(self.qs, query, reporter=self.form.cleaned_data.get("reporter"))
+        cleaned = self.form.cleaned_data
+        narrowed = any(cleaned.get(name) not in EMPTY_VALUES for name in self.filters if name != "q")
+        return Search(self.qs, query, reporter=cleaned.get("reporter"), narrowed=narrowed)
 
     def filter_reporter(self, queryset, name, reporter):
         """Pages on which the reporter has a published update."""

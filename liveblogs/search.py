@@ -241,13 +241,16 @@ class Search:
     """Entries of the given pages that match the reader's query, best first, then newest:
     counted and sliced as ``Paginator`` asks, each with its ``excerpt``."""
 
-    def __init__(self, pages, query, *, reporter=None):
+    def __init__(self, pages, query, *, reporter=None, narrowed=True):
+        """``pages``: those to search (public ones only); ``narrowed``: False when they are all
+        the public pages, which lets FTS5 count alone."""
         from .models import SearchEntry, UpdateAuthor
 
         self.query = query[:MAX_QUERY_CHARS]
         self.alternatives = parse(self.query)
         self.pages = pages.order_by().values("pk")
         self.reporter = reporter
+        self.narrowed = narrowed or reporter is not None
         self.first_page = None  # the first page's ids, once counted
         entries = SearchEntry.objects.filter(live_page__in=self.pages)
         if reporter is not None:
@@ -320,16 +323,29 @@ class Search:
             )
             chosen_params.append(self.reporter.pk)
         if self.backend == "postgresql":
-            match, params = postgresql_match(self.query)
+            queries, query_params = postgresql_queries(self.query)
+            match, match_params = postgresql_match()
             sql = (
-                f"SELECT {columns} FROM liveblogs_searchentry e"
+                f"SELECT {columns} FROM {queries}, liveblogs_searchentry e"
                 f" WHERE ({match}) AND {chosen}"
             )
+            params = [*query_params, *match_params, *chosen_params]
             if ranked:
-                rank, rank_params = postgresql_rank(self.query)
+                rank, rank_params = postgresql_rank()
                 sql += f" ORDER BY {rank} DESC, e.published_at DESC, e.id DESC"
-                return sql, [*params, *chosen_params, *rank_params]
-            return sql, [*params, *chosen_params]
+                params += rank_params
+            return sql, params
+        if not self.narrowed and not ranked:
+            # Counting on every public page: FTS5 alone answers, leaving out the few entries of
+            # draft pages, rather than looking up every match's entry (a third of the time of a
+            # common word). Ranking looks them up: equal ranks go newest first.
+            sql = (
+                f"SELECT {columns} FROM {FTS_TABLE}"
+                f" WHERE {FTS_TABLE} MATCH %s AND rowid NOT IN (SELECT id FROM"
+                " liveblogs_searchentry WHERE live_page_id IN"
+                " (SELECT id FROM liveblogs_livepage WHERE status = %s))"
+            )
+            return sql, [fts5_query(self.alternatives), "draft"]
         sql = (
             f"SELECT {columns} FROM {FTS_TABLE} f JOIN liveblogs_searchentry e ON e.id = f.rowid"
             f" WHERE {FTS_TABLE} MATCH %s AND {chosen}"
@@ -386,22 +402,30 @@ class Search:
         return found
 
 
-def postgresql_match(query):
+def postgresql_queries(query):
+    """The reader's query parsed once per language, as FROM items (``q0.query``, …): written in
+    the WHERE or the ORDER BY, ``websearch_to_tsquery`` would parse it again for every row."""
+    items, params = [], []
+    for n, language in enumerate(languages()):
+        items.append(f"websearch_to_tsquery(%s::regconfig, %s) AS q{n}(query)")
+        params += [config(language), query]
+    return ", ".join(items), params
+
+
+def postgresql_match():
     """The WHERE clause that the GIN index answers: in each language, that language's query."""
     clauses, params = [], []
-    for language in languages():
-        clauses.append(
-            "(e.language = %s AND e.document @@ websearch_to_tsquery(%s::regconfig, %s))"
-        )
-        params += [language, config(language), query]
+    for n, language in enumerate(languages()):
+        clauses.append(f"(e.language = %s AND e.document @@ q{n}.query)")
+        params.append(language)
     return " OR ".join(clauses), params
 
 
-def postgresql_rank(query):
+def postgresql_rank():
     whens, params = [], []
-    for language in languages():
-        whens.append("WHEN %s THEN ts_rank(e.document, websearch_to_tsquery(%s::regconfig, %s))")
-        params += [language, config(language), query]
+    for n, language in enumerate(languages()):
+        whens.append(f"WHEN %s THEN ts_rank(e.document, q{n}.query)")
+        params.append(language)
     return f"(CASE e.language {' '.join(whens)} ELSE 0 END)", params
 
 

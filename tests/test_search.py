@@ -155,6 +155,7 @@ def test_never_finds_draft_pages_or_their_updates(client, backend):
     page = make_page(title="Embargoed zeppelin story", status=LivePage.Status.DRAFT)
     make_update(live_page=page, headline="Zeppelin lands")
     assert titles(client, "zeppelin") == []
+    assert "0 matches for “zeppelin”" in client.get("/live/", {"q": "zeppelin"}).content.decode()
     page.go_live()
     assert sorted(titles(client, "zeppelin")) == ["Embargoed zeppelin story", "Zeppelin lands"]
 
