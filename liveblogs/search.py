@@ -325,16 +325,19 @@ class Search:
         if self.backend == "postgresql":
             queries, query_params = postgresql_queries(self.query)
             match, match_params = postgresql_match()
-            sql = (
-                f"SELECT {columns} FROM {queries}, liveblogs_searchentry e"
-                f" WHERE ({match}) AND {chosen}"
-            )
+            rank, rank_params = postgresql_rank()
+            where = f" FROM {queries}, liveblogs_searchentry e WHERE ({match}) AND {chosen}"
             params = [*query_params, *match_params, *chosen_params]
-            if ranked:
-                rank, rank_params = postgresql_rank()
-                sql += f" ORDER BY {rank} DESC, e.published_at DESC, e.id DESC"
-                params += rank_params
-            return sql, params
+            if not ranked:
+                return f"SELECT {columns}{where}", params
+            # Ranked in a subquery (OFFSET 0 keeps it one), so what is sorted and counted is
+            # (id, rank, time), not whole rows with their documents: half the time.
+            sql = (
+                f"SELECT {columns.replace('e.id', 'm.id')} FROM (SELECT e.id, e.published_at,"
+                f" {rank} AS rank{where} OFFSET 0) m"
+                " ORDER BY m.rank DESC, m.published_at DESC, m.id DESC"
+            )
+            return sql, [*rank_params, *params]
         if not self.narrowed and not ranked:
             # Counting on every public page: FTS5 alone answers, leaving out the few entries of
             # draft pages, rather than looking up every match's entry (a third of the time of a
