@@ -80,7 +80,12 @@ def main():
     print(f"{'first visit, in all':<28} {sum(r[1] for r in rows):>10,} {first:>10,}")
     print(f"{'repeat visit (HTML only)':<28} {rows[0][1]:>10,} {rows[0][2]:>10,}")
     print(f"{'one poll, nothing new':<28} {len(poll):>10,} {len(gzip.compress(poll, 6)):>10,}")
-    print("\nOurs:", ", ".join(n for n in sorted(assets) if n.startswith("liveblogs/")))
+    for who, prefix in (("ours", "liveblogs/"), ("django-prose-editor's", "django_prose_editor/"),
+                        ("Django admin's", "admin/")):
+        names = [n for n in sorted(assets) if n.startswith(prefix)]
+        packed = sum(size(assets[n])[1] for n in names)
+        print(f"\nOf the static files, {who}: {packed:,} bytes gzipped in {len(names)} files")
+        print("  " + ", ".join(names))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Reader pages at 10, 1,000 and 10,000 updates: median time, queries and bytes per request.
+"""Reader pages at 10, 1,000 and 10,000 updates: median CPU and wall time, queries and bytes per
+request, with the updates' HTML kept (warm: what almost every request finds) and with the cache
+emptied before each request (cold: the first reader after a change, or a site without a cache).
 
 Run from the project root:  .venv/bin/python bench/reader_pages.py
 It builds its own throwaway SQLite database and media folder; nothing of the project's is touched.
@@ -28,47 +30,71 @@ settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.stora
 warnings.filterwarnings("ignore", "No directory at")
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.content import build_page, make_photos, make_reporters  # noqa: E402
+from liveblogs import memo  # noqa: E402
 from liveblogs.models import Update  # noqa: E402
 
 SIZES = [10, 1_000, 10_000]
 REQUESTS = 30
 
 
+def timed(client, path, cold):
+    if cold:
+        cache.clear()
+        memo.states.clear()
+        memo.answers.clear()
+    wall, cpu = time.perf_counter(), time.process_time()
+    response = client.get(path)
+    return response, (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
 def measure(client, path):
+    """Warm and cold requests interleaved, so both see the same machine."""
     client.get(path)  # warm the template cache
-    timings = []
+    runs = {True: [], False: []}
     for _ in range(REQUESTS):
-        started = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
-    assert response.status_code == 200, (path, response.status_code)
+        for cold in (False, True):
+            response, wall, cpu = timed(client, path, cold)
+            assert response.status_code == 200, (path, response.status_code)
+            runs[cold].append((cpu, wall))
     with CaptureQueriesContext(connection) as queries:
         client.get(path)
-    return statistics.median(timings), len(queries), len(response.content)
+
+    def median(cold, which):
+        return statistics.median(run[which] for run in runs[cold])
+
+    return (median(False, 0), median(False, 1), median(True, 0), median(True, 1), len(queries),
+            len(response.content))
 
 
 def main():
     call_command("migrate", verbosity=0)
     reporters, photos = make_reporters(), make_photos(4)
     client = Client(HTTP_HOST="127.0.0.1")
-    print(f"{'updates':>8}  {'page':<13} {'median ms':>9} {'queries':>7} {'HTML bytes':>10}")
+    print(f"{'updates':>8}  {'page':<14}{'CPU ms':>7} {'wall ms':>7} {'cold CPU':>8} "
+          f"{'cold wall':>9} {'queries':>7} {'HTML bytes':>10}")
     for size in SIZES:
         page = build_page(size, reporters, photos)
+        middle = Update.objects.filter(live_page=page).order_by("published_at", "pk")[size // 2]
         for label, path in [
             ("live page", page.get_absolute_url()),
-            ("older (cursor)", f"{page.get_absolute_url()}?before={Update.objects.filter(live_page=page).order_by('published_at', 'pk')[size // 2].cursor}"),
+            ("older (cursor)", f"{page.get_absolute_url()}?before={middle.cursor}"),
             ("key events", f"{page.get_absolute_url()}?key=1"),
+            # A reader whose version the page no longer knows: the latest batch again, in full.
+            ("changes.json", f"{page.get_absolute_url()}changes.json?since={page.version + 1}"),
             ("archive", "/live/"),
         ]:
-            ms, queries, size_bytes = measure(client, path)
-            print(f"{size:>8}  {label:<14}{ms:>9.1f} {queries:>7} {size_bytes:>10,}")
-    print(f"\n(median of {REQUESTS} requests each; the archive lists every bench page made so far)")
+            cpu, wall, cold_cpu, cold_wall, queries, size_bytes = measure(client, path)
+            print(f"{size:>8}  {label:<14}{cpu:>7.1f} {wall:>7.1f} {cold_cpu:>8.1f} "
+                  f"{cold_wall:>9.1f} {queries:>7} {size_bytes:>10,}")
+    print(f"\n(median of {REQUESTS} requests each, warm and cold interleaved; queries are a warm"
+          " request's; the archive lists every bench page made so far)")
 
 
 if __name__ == "__main__":

@@ -95,6 +95,17 @@ def jpeg_scans(path, side=5_000, copies=3_000):
     Path(path).write_bytes(data[:end] + data[start:end] * copies + data[end:])
 
 
+def jpeg_colour_at_a_time(path, side=5_000):
+    """A baseline JPEG, CMYK, a colour per scan: libjpeg keeps every coefficient, as for a
+    progressive one (the attacker's 391 KB file took 205 MB from an anonymous reader)."""
+    import django
+
+    django.setup()  # the tests' factories module imports the models
+    from tests.factories import colour_at_a_time_jpeg
+
+    Path(path).write_bytes(colour_at_a_time_jpeg(side, components=4))
+
+
 def png_many_chunks(path, count=2_000_000):
     """A small PNG with two million empty private chunks before its pixels: Pillow reads and
     keeps each (the attacker's 25 MB file: 265 MB, 17 s)."""
@@ -149,6 +160,7 @@ CASES = [
     ("JPEG 629 B claiming 10000² (bomb)", "jpg", jpeg_claiming),
     ("JPEG of 3,000 repeated scans (bomb)", "jpg", jpeg_scans),
     ("PNG of 2 million chunks (bomb)", "png", png_many_chunks),
+    ("JPEG CMYK 5000², a colour a scan (bomb)", "jpg", jpeg_colour_at_a_time),
     # The largest of each costly kind that is still taken, at the default limits.
     ("PNG all-zero RGBA 4800² (taken)", "png", lambda path: png_zero_rgba(path, 4_800)),
     ("PNG 16-bit RGB 4800² (taken)", "png", lambda path: png_16bit(path, 4_800)),

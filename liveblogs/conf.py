@@ -27,6 +27,11 @@ DEFAULTS = {
     "STATE_CACHE_SECONDS": 5,
     # Seconds an answer of changes.json is kept in the shared cache (it is keyed by version).
     "CHANGES_CACHE_SECONDS": 60,
+    # Seconds each process keeps a page's state and a poll's answer it read from the shared cache
+    # (memo.py); 0 turns it off. Stays inside the 5 s a poll's answer may be kept anyway.
+    "PROCESS_MEMO_SECONDS": 1,
+    # Seconds an update's rendered HTML is kept (it is keyed by the update's version).
+    "FRAGMENT_CACHE_SECONDS": 3600,
     # Photo uploads: the largest file in bytes, and the most pixels (width × height). Pillow
     # refuses images over twice its own MAX_IMAGE_PIXELS (about 179 million) whatever this says.
     "MAX_UPLOAD_BYTES": 25 * 1024 * 1024,
@@ -43,6 +48,22 @@ DEFAULTS = {
     "PRIVATE_ACCEL_REDIRECT": "",
     # Video uploads: the largest file in bytes. Videos are checked by their bytes (videos.py).
     "MAX_VIDEO_BYTES": 1024 * 1024 * 1024,
+    # A video's captions (WebVTT): the largest file in bytes.
+    "MAX_CAPTIONS_BYTES": 512 * 1024,
+    # Embeds (embeds.py). Providers added to the built-in ones: each a ``embeds.Provider`` or a
+    # dict of its fields (slug, name, kind, hosts, paths, canonical, frame, frame_origin …).
+    "EMBED_PROVIDERS": (),
+    # Mastodon servers whose posts are embedded (each is its own site, and its own frame-src).
+    "EMBED_MASTODON_HOSTS": ("mastodon.social", "mastodon.online", "mstdn.social", "journa.host"),
+    # Meta's app token ("app-id|client-token") for Instagram and Facebook posts; without it they
+    # stay links, and the desk is told why.
+    "EMBED_META_TOKEN": "",
+    # Seconds a provider has to answer, when an update is saved (never while a reader waits).
+    "EMBED_TIMEOUT": 4,
+    # The most bytes read of an oEmbed answer and of a thumbnail; past that, refused.
+    "EMBED_MAX_ANSWER_BYTES": 256 * 1024,
+    "EMBED_MAX_THUMBNAIL_BYTES": 4 * 1024 * 1024,
+    "EMBED_USER_AGENT": "django-liveblogs (embeds)",
     # Widths of the renditions readers are served. A photo gets those narrower than itself, and
     # its own width when it is no wider than the widest: never upscaled.
     "RENDITION_WIDTHS": (320, 640, 960, 1280, 1920),

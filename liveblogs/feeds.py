@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from .caching import reader_cache
 from .conf import settings
+from .embeds import linked_body
 from .models import LivePage, Update
 from .sanitize import xml_safe
 
@@ -149,8 +150,9 @@ class LivePageFeed(Feed):
         return update.get_absolute_url()
 
     def item_description(self, update):
-        """The body (sanitised when it was saved) and the first photo, with its alt text."""
-        body = mark_safe(update.body)
+        """The body (sanitised when it was saved; each embed a link with its title) and the first
+        photo, with its alt text."""
+        body = mark_safe(linked_body(update))
         photo = next((row.photo for row in update.update_photos.all()), None)
         if photo is None:
             return body

@@ -14,8 +14,9 @@ Three steps, each usable on its own:
 Memory. An upload is decoded within a budget (``MAX_DECODE_BYTES``), checked from the header
 before any pixel is decoded (``check_memory``). A baseline JPEG, the phone's format, is decoded at
 reduced scale (libjpeg's 1/2 to 1/8, ``Image.draft``), so its cost hardly grows with its size.
-Nothing else can be reduced while decoding: a progressive JPEG holds every coefficient of the full
-image, and PNG, WebP and HEIC are decoded in full. Their pixel limit follows from their bytes per
+Nothing else can be reduced while decoding: a progressive JPEG (or a baseline one stored a colour
+at a time, in several scans) holds every coefficient of the full image, and PNG, WebP and HEIC
+are decoded in full. Their pixel limit follows from their bytes per
 pixel. ``bench/upload_memory.py`` measures the bombs an attacker sent.
 - ``make_renditions(master, ...)`` makes every width and format at once. A large JPEG is decoded
   once, at the smallest of libjpeg's 1/2, 1/4, 1/8 scales that still covers the widest rendition
@@ -286,9 +287,8 @@ def decode(data, max_pixels):
             too_many_pixels(width, height, limit=max_pixels)
         if kind in {"PNG", "WEBP"} and getattr(image, "is_animated", False):
             refuse(_("This file is an animation; upload a still photo."), "animated")
-        if kind == "JPEG":
-            check_jpeg_data(image, data)
-        check_memory(image, kind)
+        scans = check_jpeg_data(image, data) if kind == "JPEG" else 1
+        check_memory(image, kind, scans)
         try:
             if kind == "JPEG":
                 # Every byte of a JPEG is read even at 1/8 scale, so a cut-off file is still caught,
@@ -361,7 +361,7 @@ def jpeg_blocks(image):
 def check_jpeg_data(image, data):
     """Refuse a JPEG whose structure would cost far more to decode than a photo does: sampling
     factors the format does not allow, more scans than any encoder makes, or compressed data too
-    small for the pixels its header claims.
+    small for the pixels its header claims. Returns its number of scans.
 
     Every 8×8 block of every component costs at least one bit of compressed data; libjpeg fills a
     shortfall with grey and says nothing, so a 629-byte file claiming 10,000 × 10,000 pixels would
@@ -383,6 +383,7 @@ def check_jpeg_data(image, data):
               "exporting it again."),
             "damaged",
         )
+    return scans
 
 
 # Chunks a PNG may have: its pixels may come in many IDAT chunks, but a photo carries few others.
@@ -417,32 +418,38 @@ MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N"
 CODEC_BYTES = {"WEBP": 18, "HEIF": 3}
 
 
-def decoding_bytes_per_pixel(image, kind):
+def decoding_bytes_per_pixel(image, kind, scans=1):
     """Memory per pixel of decoding ``image`` for checking, the master and renditions: 0 for a
-    baseline JPEG, which is only ever decoded at reduced scale."""
+    baseline JPEG in one scan, which is only ever decoded at reduced scale."""
     if kind == "JPEG":
-        if not image.info.get("progressive"):
+        if not image.info.get("progressive") and scans <= 1:
             return 0
-        # A progressive JPEG keeps every DCT coefficient (2 bytes) of every block until its last
-        # scan, whatever the scale it is decoded at.
+        # A JPEG in several scans — progressive, or a baseline one a colour at a time — makes
+        # libjpeg keep every DCT coefficient (2 bytes) of every block until its last scan,
+        # whatever the scale it is decoded at.
         return jpeg_blocks(image) * 64 * 2 / (image.width * image.height)
     # Renditions are made by bands (``resized_in_bands``): what counts is the decoded photo.
     return MODE_BYTES.get(image.mode, 4) + CODEC_BYTES.get(kind, 0)
 
 
-def check_memory(image, kind):
+def check_memory(image, kind, scans=1):
     """Refuse, before decoding, a photo that would take more than ``MAX_DECODE_BYTES`` to decode."""
-    per_pixel = decoding_bytes_per_pixel(image, kind)
+    per_pixel = decoding_bytes_per_pixel(image, kind, scans)
     if not per_pixel or image.width * image.height * per_pixel <= settings.MAX_DECODE_BYTES:
         return
     values = {
         "mp": megapixels(image.width * image.height, math.ceil),
         "limit": megapixels(settings.MAX_DECODE_BYTES / per_pixel, math.floor),
     }
-    if kind == "JPEG":
+    if kind == "JPEG" and image.info.get("progressive"):
         message = _(
             "This photo is a progressive JPEG of %(mp)s megapixels; the most we take in that form "
             "is %(limit)s megapixels. Save it as a standard (baseline) JPEG, or smaller."
+        ) % values
+    elif kind == "JPEG":
+        message = _(
+            "This photo is a JPEG of %(mp)s megapixels stored a colour at a time; the most we "
+            "take in that form is %(limit)s megapixels. Save it as a standard JPEG, or smaller."
         ) % values
     else:
         values["format"] = {"PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC"}.get(kind, kind)

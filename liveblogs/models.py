@@ -27,7 +27,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from . import images, media, search, videos, workflow
+from . import embeds, images, media, memo, search, videos, workflow
 from .conf import settings as app_settings
 from .editors import BODY, INLINE, MaxTextLengthValidator, RichTextField, clean_rich_text
 from .sanitize import clean_html
@@ -51,6 +51,14 @@ def photo_upload_to(instance, filename):
     if suffix not in {".jpg", ".png", ".webp"}:
         suffix = ".jpg"
     return f"photos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def captions_upload_to(instance, filename):
+    return f"captions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.vtt"
+
+
+def embed_thumbnail_upload_to(instance, filename):
+    return f"embeds/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
 
 
 def video_upload_to(instance, filename):
@@ -385,11 +393,21 @@ class Reporter(models.Model):
 
 
 class Video(models.Model):
-    """A video from the newsroom's player or an uploaded file, shown with its poster."""
+    """A video from the newsroom's player or an uploaded file, shown with its poster.
+
+    An uploaded file plays in the page; its duration and size are read from it when it is saved
+    (``videos.inspect_video``). A player address from YouTube or Vimeo is shown as an embed
+    (``embeds.py``): a card that loads the player when the reader asks.
+    """
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    duration = models.DurationField(_("duration"), null=True, blank=True, help_text=_("E.g. 0:01:52."))
+    duration = models.DurationField(
+        _("duration"), null=True, blank=True,
+        help_text=_("Read from an uploaded file; type it (e.g. 0:01:52) only for a player URL."),
+    )
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True, editable=False)
     poster = models.ForeignKey(
         Photo, verbose_name=_("poster"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -398,7 +416,19 @@ class Video(models.Model):
         _("file"), upload_to=video_upload_to, blank=True,
         validators=[videos.validate_video_file], help_text=_("An MP4, WebM or MOV video."),
     )
-    url = models.URLField(_("player URL"), blank=True)
+    url = models.URLField(
+        _("player URL"), blank=True,
+        help_text=_("Instead of a file: a YouTube or Vimeo address, shown as a card readers load."),
+    )
+    captions = models.FileField(
+        _("captions"), upload_to=captions_upload_to, blank=True,
+        validators=[videos.validate_captions_file],
+        help_text=_("Optional captions or subtitles for an uploaded file: a WebVTT (.vtt) file."),
+    )
+    captions_language = models.CharField(
+        _("captions language"), max_length=20, blank=True, default="en",
+        help_text=_("The captions' language code, e.g. en or fr."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -419,7 +449,12 @@ class Video(models.Model):
     def save(self, *args, **kwargs):
         if self.file and not self.file._committed:
             # Checked for code that bypasses forms too; stored under the suffix of what it is.
-            self.file.name = f"video.{videos.inspect_video(self.file.file).suffix}"
+            upload = videos.inspect_video(self.file.file)
+            self.file.name = f"video.{upload.suffix}"
+            # What the file says wins over anything typed: "1:52" was once shown for 4 seconds.
+            self.duration, self.width, self.height = upload.duration, upload.width, upload.height
+        if self.captions and not self.captions._committed:
+            videos.inspect_captions(self.captions.file)
         with transaction.atomic():
             super().save(*args, **kwargs)
             Update.objects.filter(video=self).touch()
@@ -428,6 +463,43 @@ class Video(models.Model):
     @property
     def source(self):
         return self.file.url if self.file else self.url
+
+    @property
+    def poster_url(self):
+        """The poster's JPEG rendition for the player's width (``poster`` takes one address)."""
+        return self.poster.picture.jpeg_url(1280) if self.poster else ""
+
+    @property
+    def captions_label(self):
+        from django.utils.translation import get_language_info
+
+        try:
+            return get_language_info(self.captions_language)["name_translated"]
+        except KeyError:
+            return _("Captions (%(language)s)") % {"language": self.captions_language}
+
+    @property
+    def content_type(self):
+        return videos.KINDS.get(PurePath(self.file.name).suffix.lstrip(".").lower(), ("", ""))[1]
+
+    @cached_property
+    def card(self):
+        """A player address shown as an embed card, or None (a file plays in the page, and an
+        address from a provider we do not embed stays a link)."""
+        if self.file or not (found := embeds.match(self.url)):
+            return None
+        return embeds.Card.for_video(self, found)
+
+    def iso_duration(self):
+        """The duration as ISO 8601 (``PT1M52S``), as schema.org wants it."""
+        if self.duration is None:
+            return ""
+        minutes, seconds = divmod(round(self.duration.total_seconds()), 60)
+        hours, minutes = divmod(minutes, 60)
+        return "PT" + "".join(
+            f"{value}{unit}" for value, unit in ((hours, "H"), (minutes, "M"), (seconds, "S"))
+            if value
+        ) if (hours or minutes or seconds) else "PT0S"
 
     def duration_display(self):
         """“1:52”, or “1:02:05” past an hour, as newsrooms print it."""
@@ -484,8 +556,13 @@ class LivePageQuerySet(VersionedQuerySet):
         # Polling readers read the version from the shared cache. Drop it now, and again once the
         # change commits, in case a reader put the old version back in between.
         keys = [LivePage.state_cache_key(slug) for slug in slugs]
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys), using=self.db)
+
+        def forget():
+            cache.delete_many(keys)
+            memo.states.forget(keys)  # this process's copy too
+
+        forget()
+        transaction.on_commit(forget, using=self.db)
         # Whatever readers now see on these pages, its photos are public before the change is,
         # and what they can find of the pages themselves is what they see (updates are indexed
         # where their own versions are stamped: ``Update.save``, ``stamp_versions``).
@@ -754,6 +831,118 @@ class KeyPoint(PageContent):
         return Truncator(plain_text(self.text)).chars(80)
 
 
+class EmbedQuerySet(models.QuerySet):
+    def for_body(self, body):
+        """The embeds of a clean ``body``, in order, made where new (not resolved: no network)."""
+        rows = []
+        for url in embeds.canonical_urls(body):
+            found = embeds.match(url)
+            embed, _created = self.get_or_create(url=url, defaults={"provider": found.provider.slug})
+            rows.append(embed)
+        return rows
+
+    def pending(self):
+        """Never tried yet: resolved as soon as the update that brought them is saved."""
+        return self.filter(resolved_at__isnull=True, error="")
+
+    def failed(self):
+        return self.filter(resolved_at__isnull=True).exclude(error="")
+
+
+class Embed(models.Model):
+    """A post, video, chart or map from another site, shown in updates (see ``embeds.py``).
+
+    One row per canonical address, resolved once (``resolve``) after the update that brought it
+    is saved; readers see what is stored here and nothing is fetched while they wait.
+    """
+
+    provider = models.CharField(_("provider"), max_length=40)
+    url = models.URLField(_("address"), max_length=2048, unique=True)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    author_name = models.CharField(_("author"), max_length=200, blank=True)
+    provider_id = models.CharField(
+        _("provider's id"), max_length=200, blank=True,
+        help_text=_("What the provider's frame needs besides the address (an account's id)."),
+    )
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to=embed_thumbnail_upload_to, blank=True, editable=False
+    )
+    thumbnail_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    thumbnail_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    thumbnail_alt = models.CharField(
+        _("thumbnail alt text"), max_length=300, blank=True,
+        help_text=_("What the thumbnail shows, for readers who cannot see it."),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
+    tried_at = models.DateTimeField(_("last tried at"), null=True, blank=True, editable=False)
+    error = models.TextField(_("problem"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = EmbedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("embed")
+        verbose_name_plural = _("embeds")
+
+    def __str__(self):
+        return self.title or self.url
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if not adding:
+                # What readers see of every update showing it changed (a title, a frame).
+                Update.objects.filter(embeds=self).touch()
+
+    @cached_property
+    def match(self):
+        return embeds.match(self.url)
+
+    @property
+    def card(self):
+        return embeds.Card.for_embed(self)
+
+    def resolve(self):
+        """Fill this embed from its address or its provider's answer (network: never call it
+        while a reader waits). On failure the problem is kept in ``error`` for the desk and for
+        ``manage.py resolve_embeds``; returns whether it worked."""
+        self.tried_at = timezone.now()
+        found = self.match
+        try:
+            if found is None:
+                raise embeds.EmbedError(_("This address is not from a provider the site embeds."))
+            resolved = embeds.resolve(found)
+            thumbnail = None
+            if resolved.thumbnail_url:
+                try:
+                    thumbnail = embeds.fetch_thumbnail(resolved.thumbnail_url)
+                except embeds.EmbedError:
+                    thumbnail = None  # the card does without a picture
+        except embeds.EmbedError as error:
+            self.error = str(error)
+            self.save(update_fields=["tried_at", "error"])
+            return False
+        self.title = self.title or resolved.title
+        self.author_name = self.author_name or resolved.author_name
+        self.provider_id = resolved.provider_id
+        if thumbnail:
+            data, self.thumbnail_width, self.thumbnail_height = thumbnail
+            self.thumbnail.save("thumbnail.jpg", ContentFile(data), save=False)
+            if not self.thumbnail_alt:
+                self.thumbnail_alt = _("Picture from %(provider)s") % {"provider": found.provider.name}
+        self.resolved_at, self.error = timezone.now(), ""
+        self.save()
+        return True
+
+
+def resolve_embeds(pks):
+    """Resolve the embeds among ``pks`` never tried yet; called once an update is saved."""
+    for embed in Embed.objects.filter(pk__in=pks).pending():
+        embed.resolve()
+
+
 class UpdateQuerySet(VersionedQuerySet):
     SHOWN = ("published", "withdrawn")
 
@@ -768,11 +957,21 @@ class UpdateQuerySet(VersionedQuerySet):
 
     def for_readers(self):
         """Published updates with everything ``_update.html`` shows, in a fixed number of
-        queries: the page, permalinks, feeds and ``changes.json`` all start here."""
-        return self.visible().select_related("video__poster", "callout").prefetch_related(
+        queries: permalinks and feeds start here."""
+        return self.for_stream().prefetch_related(*self.reader_prefetches())
+
+    def for_stream(self):
+        """Published updates as the live page and ``changes.json`` fetch them: bylines and photos
+        are fetched later, only for updates whose HTML is not kept yet (``fragments.with_html``)."""
+        return self.visible().select_related("video__poster", "callout")
+
+    @staticmethod
+    def reader_prefetches():
+        return [
             models.Prefetch("bylines", queryset=UpdateAuthor.objects.select_related("reporter")),
             models.Prefetch("update_photos", queryset=UpdatePhoto.objects.select_related("photo")),
-        )
+            "embeds",
+        ]
 
     def stream_batch(self, before=None):
         """One batch of a live page's stream from these updates: the pinned update (it leads the
@@ -893,6 +1092,10 @@ class Update(models.Model):
     video = models.ForeignKey(
         Video, verbose_name=_("video"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="updates",
+    )
+    # Kept from the body on every save: an address alone in its paragraph (``embeds.py``).
+    embeds = models.ManyToManyField(
+        Embed, verbose_name=_("embeds"), related_name="updates", blank=True, editable=False
     )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(
@@ -1019,6 +1222,8 @@ class Update(models.Model):
                 Photo.objects.sync_public([self.live_page_id])
             if self.status == self.Status.PUBLISHED and before != self.Status.PUBLISHED:
                 workflow.went_public(self)
+            if kwargs.get("update_fields") is None or "body" in kwargs["update_fields"]:
+                self.link_embeds(adding)
             if not adding:
                 self.revision = (
                     Update.objects.using(self._state.db)
@@ -1031,6 +1236,24 @@ class Update(models.Model):
             if getattr(self, "_loaded_status", None) in UpdateQuerySet.SHOWN:
                 LivePage.objects.next_version(self.live_page_id, updates_only=True)
         return result
+
+    def link_embeds(self, adding=False):
+        """Keep ``embeds`` to the body's, and resolve new ones once the save commits (a provider
+        may take seconds to answer: no row of a live page stays locked meanwhile)."""
+        found = Embed.objects.for_body(self.body)
+        if not found and adding:
+            return
+        self.embeds.set(found)
+        if pending := [embed.pk for embed in found if embed.resolved_at is None and not embed.error]:
+            transaction.on_commit(lambda: resolve_embeds(pending))
+
+    def embed_problems(self):
+        """What the desk is told of this update's embeds that could not be resolved."""
+        return [
+            _("“%(address)s” is shown to readers as a plain link for now: %(problem)s It will be "
+              "tried again (manage.py resolve_embeds).") % {"address": embed.url, "problem": embed.error}
+            for embed in self.embeds.all() if embed.error and not embed.resolved_at
+        ]
 
     def get_absolute_url(self):
         return reverse(
@@ -1294,7 +1517,7 @@ class SearchEntry(models.Model):
     search reads these rows, never the pages and updates themselves.
 
     Kept in step where versions move (``search.py``); the database indexes them: a generated,
-    GIN-indexed ``tsvector`` on PostgreSQL, an FTS5 table on SQLite (migration 0013).
+    GIN-indexed ``tsvector`` on PostgreSQL, an FTS5 table on SQLite (migration 0014).
     """
 
     live_page = models.ForeignKey(LivePage, on_delete=models.CASCADE, related_name="+")

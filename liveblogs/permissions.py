@@ -45,6 +45,10 @@ class DeskPolicy:
     def may_see_updates(self, user):
         return user.has_perm("liveblogs.view_update") or user.has_perm("liveblogs.change_update")
 
+    def may_see_pages(self, user):
+        """Opening a live page's form in the admin (to read it, or to change it)."""
+        return user.has_perm("liveblogs.view_livepage") or self.is_editor(user)
+
     # Live pages ------------------------------------------------------------------------------
 
     def pages_for(self, user):

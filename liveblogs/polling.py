@@ -6,24 +6,27 @@ answers an unchanged page from the cached page state (``caching.page_state``) wi
 body, and a changed one with a fixed number of queries however long the page is.
 """
 
+import gzip
 import json
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from . import memo
 from .caching import page_state
 from .conf import settings
+from .fragments import with_html
 from .models import LivePage, Update
 
 
 def render_update(update, page):
     return {
         "id": update.pk,
-        "html": render_to_string("liveblogs/_update.html", {"update": update, "page": page}),
+        "html": update.html,
         "published_at": update.published_at.isoformat(),
         "pinned": update.pinned,
         "key_event": update.key_event,
@@ -33,7 +36,7 @@ def render_update(update, page):
 def latest(page):
     """The pinned update and the newest ones, as the page shows them to a reader arriving now,
     with the "Show older updates" address when there are more."""
-    pinned, shown, cursor = Update.objects.for_readers().filter(live_page=page).stream_batch()
+    pinned, shown, cursor = Update.objects.for_stream().filter(live_page=page).stream_batch()
     return [*pinned, *shown], (f"{page.get_absolute_url()}?before={cursor}" if cursor else None)
 
 
@@ -41,7 +44,10 @@ def latest(page):
 def changes(request, slug):
     """What changed on a live page after version ``since``: updates to show or replace, ids to
     remove, and The Latest when it changed. JSON; cacheable by anyone."""
-    since = request.GET.get("since", "")
+    # Read from the query string itself: building request.GET costs more than the rest of a
+    # poll that nothing changed for. A version is digits, never percent-encoded.
+    query = dict(part.partition("=")[::2] for part in request.META.get("QUERY_STRING", "").split("&"))
+    since = query.get("since", "")
     if not (since.isascii() and since.isdigit() and len(since) <= 18):
         return JsonResponse({"error": "“since” must be a page version: a whole number."}, status=400)
     since = int(since)
@@ -49,11 +55,17 @@ def changes(request, slug):
     if state is None:
         return JsonResponse({"error": "No live page has that address."}, status=404)
 
-    etag = f'"{state["pk"]}-{state["version"]}-{since}"'
-    response = get_conditional_response(request, etag=etag) or HttpResponse(
-        answer(state, since), content_type="application/json"
-    )
+    # Compressed once per answer, not per reader: a cache in front keeps the gzip body as it is.
+    gzipped = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")  # (request.headers costs more)
+    etag = f'"{state["pk"]}-{state["version"]}-{since}{"-gz" if gzipped else ""}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        body, gzip_body = answer(state, since)
+        response = HttpResponse(gzip_body if gzipped else body, content_type="application/json")
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
     response["ETag"] = etag
+    patch_vary_headers(response, ["Accept-Encoding"])
     live = state["status"] == LivePage.Status.LIVE
     patch_cache_control(
         response,
@@ -65,18 +77,24 @@ def changes(request, slug):
 
 
 def answer(state, since):
-    """The JSON for readers at ``since``. Every reader at one version asks the same question, so
-    the answer is made once per version and ``since`` and kept in the shared cache."""
-    if since == state["version"]:
-        return json.dumps(changes_since(state, since), cls=DjangoJSONEncoder)  # no query to save
+    """The JSON for readers at ``since``, and the same gzipped. Every reader at one version asks
+    the same question, so the answer is made and compressed once per version and ``since``, kept
+    in the shared cache, and for a second in this process (``memo``)."""
     # Every version from the future gets the same answer (start again): one entry for them all.
     asked = "ahead" if since > state["version"] else since
     key = f"liveblogs:changes:{state['pk']}:{state['version']}:{asked}"
-    body = cache.get(key)
-    if body is None:
-        body = json.dumps(changes_since(state, since), cls=DjangoJSONEncoder)
-        cache.set(key, body, settings.CHANGES_CACHE_SECONDS)
-    return body
+    bodies = memo.answers.get(key)
+    if bodies is not None:
+        return bodies
+    if since != state["version"]:  # nothing changed: no query to save, nothing to keep
+        bodies = cache.get(key)
+    if bodies is None:
+        body = json.dumps(changes_since(state, since), cls=DjangoJSONEncoder).encode()
+        bodies = body, gzip.compress(body, compresslevel=6, mtime=0)
+        if since != state["version"]:
+            cache.set(key, bodies, settings.CHANGES_CACHE_SECONDS)
+    memo.answers.set(key, bodies)
+    return bodies
 
 
 def changes_since(state, since):
@@ -105,7 +123,7 @@ def changes_since(state, since):
         .values_list("pk", flat=True)[: settings.PAGE_SIZE + 1]
     )
     updates = list(
-        Update.objects.for_readers()
+        Update.objects.for_stream()
         .filter(live_page=page, **changed)
         .order_by("-page_version")[: settings.PAGE_SIZE + 1]
     )
@@ -115,7 +133,7 @@ def changes_since(state, since):
         updates, data["older_url"] = latest(page)
         withdrawn = []
         data["reset"] = since != 0
-    data["updates"] = [render_update(update, page) for update in updates]
+    data["updates"] = [render_update(update, page) for update in with_html(updates, page)]
     data["withdrawn"] = withdrawn
     if state["key_points_version"] > since or "older_url" in data:
         data["key_points_html"] = render_to_string(

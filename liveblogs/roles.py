@@ -18,6 +18,7 @@ ROLES = {
         "updaterevision": ["view"],
         "photo": ["add", "change", "view"],
         "video": ["add", "change", "view"],
+        "embed": ["change", "view"],
         "reporter": ["add", "change", "view"],
         "series": ["add", "change", "view"],
         "callout": ["add", "change", "delete", "view"],

@@ -7,7 +7,7 @@ what readers see changes what they find: ``index_pages`` from ``LivePageQuerySet
 (page saves, key points, series renames, lead photos) and ``index_updates`` where an update's
 version is stamped (its save, ``touch`` for bylines, photos and renames, bulk edits).
 
-The database indexes the rows as they are written (migration 0013):
+The database indexes the rows as they are written (migration 0014):
 
 - PostgreSQL: ``document``, a stored generated ``tsvector`` (headline weighted A, the rest B) in
   the entry's language configuration, with a GIN index; asked with ``websearch_to_tsquery``,
@@ -36,7 +36,7 @@ from .conf import settings as app_settings
 from .structured_data import plain_text
 
 # PostgreSQL text search configuration for each language a page may be in. The generated column
-# of migration 0013 holds the same mapping: a new language needs a migration that rewrites it.
+# of migration 0014 holds the same mapping: a new language needs a migration that rewrites it.
 CONFIGS = {"en": "english", "fr": "french"}
 FALLBACK_CONFIG = "simple"
 FTS_TABLE = "liveblogs_searchentry_fts"
@@ -214,7 +214,7 @@ def fts5_query(alternatives):
 
 
 def has_fts5(connection):
-    """Whether migration 0013 could make the FTS5 table (SQLite built with FTS5); asked once per
+    """Whether migration 0014 could make the FTS5 table (SQLite built with FTS5); asked once per
     connection."""
     if connection.vendor != "sqlite":
         return False

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_safe
 from .caching import listing_cache, reader_cache
 from .conf import settings
 from .filters import LivePageFilter
+from .fragments import with_html
 from .models import LivePage, Reporter, Series, Update
-from .structured_data import first_image, live_blog_posting, share_tags, update_posting
+from .structured_data import first_image, kept_live_blog_posting, share_tags, update_posting
 
 
 @require_safe
@@ -111,10 +112,14 @@ def livepage_detail(request, slug):
     )
     key_only = request.GET.get("key") == "1"
     before = request.GET.get("before")
-    updates = Update.objects.for_readers().filter(live_page=page)
+    updates = Update.objects.for_stream().filter(live_page=page)
     if key_only:
         updates = updates.filter(key_event=True)
     pinned, shown, next_cursor = updates.stream_batch(before)
+    # The structured data first: where it is not kept, it fetches every update's bylines and
+    # photos, which the updates' HTML then needs no second query for.
+    structured_data = kept_live_blog_posting(request, page, [*pinned, *shown])
+    with_html([*pinned, *shown], page)
     # The latest few only, so the page costs the same at 10 updates and at 10,000;
     # "Show key events only" lists them all.
     key_events = list(
@@ -142,7 +147,7 @@ def livepage_detail(request, slug):
             "poll_interval": settings.POLL_INTERVAL,
             "callout": callout,
             "ask_url": ask_url(page) if page.is_live else None,
-            "structured_data": live_blog_posting(request, page, [*pinned, *shown]),
+            "structured_data": structured_data,
             "share": share_tags(
                 request,
                 title=page.title,
@@ -166,6 +171,7 @@ def update_detail(request, slug, pk):
         pk=pk,
     )
     page = update.live_page
+    with_html([update], page, headline_level=1)
     photos = [row.photo for row in update.update_photos.all()]
     return render(
         request,
@@ -179,6 +185,7 @@ def update_detail(request, slug, pk):
                 description=update.body,
                 url=request.build_absolute_uri(update.get_absolute_url()),
                 image=photos[0] if photos else first_image(page),
+                video=update.video,
             ),
             "structured_data": update_posting(request, page, update),
         },

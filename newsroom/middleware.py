@@ -21,6 +21,8 @@ try:  # the shared cache of production (REDIS_URL); the embedded setup runs with
 except ImportError:  # pragma: no cover
     RedisConnectionError = RedisTimeoutError = OperationalError
 
+from liveblogs.embeds import frame_origins
+
 logger = logging.getLogger("newsroom")
 
 # What a service the site cannot answer without (PostgreSQL, Redis) raises while it is away.
@@ -38,7 +40,7 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
-def content_security_policy(media_origins=(), *, code="'self'", scripts=""):
+def content_security_policy(media_origins=(), *, code="'self'", scripts="", frames=None):
     """Everything from this site only: no inline script or style, no plugins, no framing, in the
     admin as on reader pages (the app's admin styles are a stylesheet, ``liveblogs/admin.css``).
 
@@ -49,11 +51,15 @@ def content_security_policy(media_origins=(), *, code="'self'", scripts=""):
 
     ``img-src`` and ``media-src`` also take the media storage's origins (object storage, a CDN);
     ``data:`` is the empty favicon of the base templates, ``blob:`` a photo previewed before its
-    upload. JSON data blocks (``<script type="application/ld+json">`` and the admin's) are not
+    upload. ``frames`` are the origins of the embeds' frames (``liveblogs.embeds.frame_origins``):
+    a reader's click on an embed's card inserts one of them; no script of theirs ever runs in
+    the site's own pages. A fixed list, not the providers of each page, so an update arriving
+    through ``changes.json`` with a provider new to the page loads too. JSON data blocks (``<script type="application/ld+json">`` and the admin's) are not
     scripts, so ``script-src 'self'`` leaves them alone. Scripts may still set styles through the
     DOM (``element.style``), which no policy blocks.
     """
     media = " ".join(["'self'", *media_origins])
+    frames = frame_origins() if frames is None else frames
     return "; ".join(
         [
             "default-src 'self'",
@@ -62,6 +68,7 @@ def content_security_policy(media_origins=(), *, code="'self'", scripts=""):
             f"img-src {media} data: blob:",
             f"media-src {media}",
             f"font-src {code}",
+            f"frame-src {' '.join(frames) if frames else chr(39) + 'none' + chr(39)}",
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'self'",

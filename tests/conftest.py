@@ -15,6 +15,33 @@ ROOT = Path(__file__).resolve().parent.parent
 ON_CI = os.environ.get("CI") == "true"
 
 
+def migrated_rows():
+    """Make again what migrate made (content types, permissions, the two groups) when a
+    transactional test's flush took it: such a test empties the database behind it, and with
+    serialized_rollback (the browser tests) Django puts the rows back only when the next such
+    test starts, not before the test xdist happens to send next."""
+    if Group.objects.filter(name__in=[EDITORS, REPORTERS]).count() == 2:
+        return
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from liveblogs.roles import sync_roles
+
+    if not ContentType.objects.exists():
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    sync_roles(apps)
+
+
+@pytest.fixture(autouse=True)
+def after_a_flush(request):
+    """Every test with the database starts with what migrate made (``migrated_rows``)."""
+    marker = request.node.get_closest_marker("django_db")
+    if "db" in request.fixturenames or (marker and not marker.kwargs.get("transaction")):
+        request.getfixturevalue("db")
+        migrated_rows()
+
+
 def use_media_root(settings, folder):
     """Store uploads in ``folder`` (public) and ``<folder>-private`` (photos readers have not
     been shown): another installation's, say."""
@@ -45,14 +72,8 @@ def media_root(settings, tmp_path):
 
 
 def role(name):
-    """The Editors or Reporters group. A migration makes them; a transactional test (the browser
-    tests) flushes the database after itself, so a test that follows one makes them again."""
-    if not Group.objects.filter(name=name).exists():
-        from django.apps import apps
-
-        from liveblogs.roles import sync_roles
-
-        sync_roles(apps)
+    """The Editors or Reporters group, made again if a transactional test's flush took it."""
+    migrated_rows()
     return Group.objects.get(name=name)
 
 
@@ -89,9 +110,54 @@ def plain_static_files(settings):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache (it may be the shared Redis in CI)."""
+    """Each test starts with an empty cache (it may be the shared Redis in CI), and without what
+    the process remembered of it for a second (liveblogs/memo.py)."""
     from django.core.cache import cache
 
-    cache.clear()
+    from liveblogs import memo
+
+    for clear in (cache.clear, memo.states.clear, memo.answers.clear):
+        clear()
     yield
-    cache.clear()
+    for clear in (cache.clear, memo.states.clear, memo.answers.clear):
+        clear()
+
+
+# Providers' answers for embeds (liveblogs/embeds.py) -----------------------------------------------
+RECORDED = Path(__file__).resolve().parent / "recorded"
+
+
+class RecordedWeb:
+    """The embeds' HTTP layer in tests: answers recorded as files in ``tests/recorded/``, by the
+    start of the address asked; anything else fails the test. ``answers`` maps an address prefix
+    to bytes, a file name in ``tests/recorded/``, or an exception to raise (a timeout, a refusal).
+    ``asked`` lists every address asked, in order."""
+
+    def __init__(self):
+        self.answers, self.asked = {}, []
+
+    def urlopen(self, request, timeout=None):
+        import io
+        from contextlib import nullcontext
+
+        url = request.full_url
+        self.asked.append(url)
+        for prefix, answer in self.answers.items():
+            if url.startswith(prefix):
+                if isinstance(answer, BaseException):
+                    raise answer
+                if isinstance(answer, str):
+                    answer = (RECORDED / answer).read_bytes()
+                return nullcontext(io.BytesIO(answer))
+        raise AssertionError(f"A test asked the network for {url}")
+
+
+@pytest.fixture(autouse=True)
+def recorded_web(monkeypatch):
+    """No test reaches the network: providers answer from recorded files, or the test fails."""
+    from liveblogs import embeds
+
+    web = RecordedWeb()
+    monkeypatch.setattr(embeds, "urlopen", web.urlopen)
+    monkeypatch.setattr(embeds, "host_addresses", lambda host: {"93.184.215.14"})
+    return web

@@ -21,8 +21,8 @@ RSS_URL = "/live/harbour-flood/feed/"
 ATOM_URL = "/live/harbour-flood/feed/atom/"
 FEED_URLS = [RSS_URL, ATOM_URL]
 # The page's state (for the ETag; kept in the shared cache after), the page, then the updates with
-# their bylines and their photos: never one more per update.
-FEED_QUERIES = 5
+# their bylines, photos and embeds: never one more per update.
+FEED_QUERIES = 6
 
 
 @pytest.fixture

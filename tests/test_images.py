@@ -6,6 +6,7 @@ Django's InMemoryStorage, a stand-in for remote object storage: nothing may rely
 """
 
 import io
+import math
 import re
 import zlib
 from pathlib import Path
@@ -21,7 +22,7 @@ from liveblogs.forms import PhotoForm
 from liveblogs.media import private_storage
 from liveblogs.models import LivePage, Photo
 
-from .factories import make_page, make_photo, make_reporter, make_update
+from .factories import colour_at_a_time_jpeg, make_page, make_photo, make_reporter, make_update
 
 pytestmark = pytest.mark.django_db
 
@@ -283,6 +284,13 @@ MEMORY_BOMBS = {
         "0.34 megapixels. Save it as a standard (baseline) JPEG, or smaller.",
     ),
     "WebP": (lambda: encoded(two_tone(600, 600), "WEBP"), "the most we take as WebP is"),
+    # What libjpeg keeps for it is what it keeps for a progressive one: every coefficient (4:4:4
+    # here, so twice the 4:2:0 one above).
+    "baseline JPEG a colour at a time": (
+        lambda: colour_at_a_time_jpeg(800),
+        "This photo is a JPEG of 0.64 megapixels stored a colour at a time; the most we take in "
+        "that form is 0.17 megapixels. Save it as a standard JPEG, or smaller.",
+    ),
 }
 
 

@@ -1,6 +1,9 @@
 """The polling protocol, /live/<slug>/changes.json, as readers' browsers and caches use it."""
 
+import gzip
+import json
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -207,8 +210,8 @@ def test_full_poll_costs_a_fixed_number_of_queries(client, page, django_assert_n
     since = version_of(page)
     make_update(live_page=page, authors=[make_reporter()], photos=[make_photo()])
     make_key_point(live_page=page)
-    # page state, withdrawn ids, changed updates with bylines and photos, key points
-    with django_assert_num_queries(6):
+    # page state, withdrawn ids, changed updates with bylines, photos and embeds, key points
+    with django_assert_num_queries(7):
         data = poll(client, page, since).json()
     assert len(data["updates"]) == 1
 
@@ -290,3 +293,52 @@ def test_every_version_from_the_future_shares_one_answer(client, page):
     ahead = version_of(page) + 1
     assert poll(client, page, ahead).content == poll(client, page, ahead + 1000).content
     assert cache.get(f"liveblogs:changes:{page.pk}:{version_of(page)}:ahead") is not None
+
+
+def test_the_answer_is_compressed_once_for_readers_who_take_gzip(client, page, monkeypatch):
+    make_update(live_page=page, headline="Ferry resumes")
+    compressed = []
+    real = gzip.compress
+    monkeypatch.setattr(gzip, "compress", lambda data, **kw: compressed.append(1) or real(data, **kw))
+    plain = poll(client, page, 0)
+    packed = poll(client, page, 0, accept_encoding="gzip, deflate, br")
+    again = poll(client, page, 0, accept_encoding="gzip")
+    assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert json.loads(gzip.decompress(packed.content)) == json.loads(plain.content)
+    assert again.content == packed.content and len(compressed) == 1
+    assert "Accept-Encoding" in packed["Vary"] and "Accept-Encoding" in plain["Vary"]
+    # One ETag per form, and each revalidates.
+    assert packed["ETag"] != plain["ETag"]
+    assert poll(client, page, 0, accept_encoding="gzip", if_none_match=packed["ETag"]).status_code == 304
+    assert poll(client, page, 0, if_none_match=plain["ETag"]).status_code == 304
+
+
+def test_a_second_of_polls_touches_neither_the_shared_cache_nor_the_database(
+    client, page, monkeypatch, django_assert_num_queries
+):
+    make_update(live_page=page)
+    now_at = version_of(page)
+    since = now_at - 1
+    first = poll(client, page, since)
+    poll(client, page, now_at)
+    asked = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda *a, **kw: asked.append(a[0]) or real_get(*a, **kw))
+    with django_assert_num_queries(0):
+        assert poll(client, page, since).content == first.content
+        assert poll(client, page, now_at).status_code == 200
+    assert asked == []
+    # A second later the process asks the shared cache again.
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + 1.5)
+    poll(client, page, since)
+    assert asked
+
+
+def test_a_change_made_here_is_seen_here_at_once(client, page):
+    before = version_of(page)
+    poll(client, page, before)  # the state is remembered for a second
+    make_update(live_page=page, headline="Bridge reopens")
+    answer = poll(client, page, before).json()
+    assert answer["version"] > before
+    assert [u["id"] for u in answer["updates"]]

@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from ..models import (
     Callout,
+    Embed,
     LivePage,
     Photo,
     ReaderSubmission,
@@ -15,7 +16,7 @@ from ..models import (
     UpdateRevision,
     Video,
 )
-from .media import PhotoAdmin, VideoAdmin
+from .media import EmbedAdmin, PhotoAdmin, VideoAdmin
 from .pages import CalloutAdmin, LivePageAdmin, ReporterAdmin, SeriesAdmin
 from .submissions import ReaderSubmissionAdmin
 from .updates import UpdateAdmin, UpdateRevisionAdmin
@@ -27,5 +28,6 @@ admin.site.register(Callout, CalloutAdmin)
 admin.site.register(ReaderSubmission, ReaderSubmissionAdmin)
 admin.site.register(Photo, PhotoAdmin)
 admin.site.register(Video, VideoAdmin)
+admin.site.register(Embed, EmbedAdmin)
 admin.site.register(Reporter, ReporterAdmin)
 admin.site.register(Series, SeriesAdmin)

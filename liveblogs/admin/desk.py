@@ -221,7 +221,9 @@ class DeskViews:
             if done := already_filed(request):
                 return private(JsonResponse({"ok": True, "update": card_data(request, page, done)}))
             raise
-        return private(JsonResponse({"ok": True, "update": card_data(request, page, saved)}))
+        # The embeds were resolved as the transaction committed: the desk hears what failed.
+        return private(JsonResponse({"ok": True, "update": card_data(request, page, saved),
+                                     "notices": saved.embed_problems()}))
 
     # One click on a card ---------------------------------------------------------------------------
 

@@ -95,3 +95,41 @@ class VideoAdmin(PolicyAdmin, admin.ModelAdmin):
         return thumbnail(video.poster, 60)
 
 
+
+
+class EmbedAdmin(PolicyAdmin, admin.ModelAdmin):
+    """Embeds are made from updates' bodies; here the desk sees which could not be resolved,
+    tries them again, and may word a title, an author or a thumbnail's alt text."""
+
+    list_display = ["__str__", "provider", "author_name", "status", "resolved_at", "tried_at"]
+    list_filter = ["provider", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["url", "title", "author_name"]
+    fields = ["url", "provider", "title", "author_name", "thumbnail_preview", "thumbnail_alt",
+              "status", "resolved_at", "tried_at"]
+    readonly_fields = ["url", "provider", "thumbnail_preview", "status", "resolved_at", "tried_at"]
+    actions = ["try_again"]
+
+    def has_add_permission(self, request):
+        return False  # an embed comes from an update's body
+
+    @admin.display(description=_("status"))
+    def status(self, embed):
+        if embed.resolved_at:
+            return _("Shown as a card readers can load")
+        if embed.error:
+            return _("A plain link for now: %(problem)s") % {"problem": embed.error}
+        return _("Not tried yet")
+
+    @admin.display(description=_("thumbnail"))
+    def thumbnail_preview(self, embed):
+        if not embed.thumbnail:
+            return ""
+        return format_html('<img src="{}" alt="{}" class="lb-thumb" width="{}" height="{}">',
+                           embed.thumbnail.url, embed.thumbnail_alt,
+                           embed.thumbnail_width or "", embed.thumbnail_height or "")
+
+    @admin.action(description=_("Try these embeds again"))
+    def try_again(self, request, queryset):
+        done = sum(embed.resolve() for embed in queryset)
+        self.message_user(request, _("%(done)s of %(count)s resolved.") % {
+            "done": done, "count": len(queryset)})

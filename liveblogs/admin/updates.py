@@ -220,6 +220,12 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
             authors=authors,
             photos=photos,
         )
+        # After the commit, once the embeds the body brought were resolved (models.resolve_embeds).
+        update = form.instance
+        transaction.on_commit(lambda: [
+            self.message_user(request, problem, messages.WARNING)
+            for problem in update.embed_problems()
+        ])
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

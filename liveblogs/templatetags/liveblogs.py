@@ -24,3 +24,28 @@ def machine_time(value):
     if not value:
         return ""
     return localtime(value).replace(microsecond=0).isoformat()
+
+
+@register.simple_tag
+def update_body(update):
+    """An update's body (clean HTML, stored so) with each embed's paragraph shown as its card
+    (``_embed.html``). Its embeds are read only when the body has an embed's paragraph, so an
+    update without one costs no query even where ``embeds`` was not prefetched."""
+    from django.template.loader import render_to_string
+
+    from ..embeds import replace_paragraphs
+
+    body = update.body
+    if "http" not in body:
+        return mark_safe(body)
+    rows = None
+
+    def card(url):
+        nonlocal rows
+        if rows is None:
+            rows = {embed.url: embed for embed in update.embeds.all()}
+        if (embed := rows.get(url)) is None:
+            return None  # not linked yet (a bulk write): it stays the link it is
+        return render_to_string("liveblogs/_embed.html", {"card": embed.card})
+
+    return mark_safe(replace_paragraphs(body, card))

@@ -44,7 +44,7 @@ def live_now(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_active or not user.is_staff:
         return []
-    may_view = any(user.has_perm(f"liveblogs.{do}_livepage") for do in ("view", "change"))
+    may_view = policy.may_see_pages(user)
     if not (may_view or policy.may_see_updates(user)):
         return []  # nothing of a page's they could open
     pages = policy.pages_for(user).filter(status=LivePage.Status.LIVE).order_by("-coverage_start")

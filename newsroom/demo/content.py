@@ -430,6 +430,17 @@ Route 7.</p>
     },
     {
         "day": 2,
+        "headline": "How high the Kestrel rose, hour by hour",
+        "authors": ["samir-oyelaran"],
+        "body": """
+<p>The conservation authority's gauge readings since the rain began, in one chart:</p>
+<p>https://datawrapper.dwcdn.net/kRv7a/2/</p>
+<p>The authority posted this just after the crest:</p>
+<p><a href="https://bsky.app/profile/kestrel-conservation.bsky.social/post/3lkrvcrest2a">https://bsky.app/profile/kestrel-conservation.bsky.social/post/3lkrvcrest2a</a></p>
+""",
+    },
+    {
+        "day": 2,
         "headline": "Province sends engineers to inspect the Mill Street bridge",
         "authors": ["ruth-kalinowski"],
         "body": """
@@ -441,6 +452,27 @@ are published online.</p>
 """,
     },
 ]
+
+# Embeds in the updates above, as resolving would have stored them (the demo asks no provider:
+# ``manage.py demo`` runs without a network). The chart and the post are as invented as the rest.
+EMBEDS = {
+    "https://datawrapper.dwcdn.net/kRv7a/": {
+        "provider": "datawrapper",
+        "title": "Kestrel River level at the Mill Street gauge, in metres",
+        "author_name": "Valley Courier",
+    },
+    "https://bsky.app/profile/kestrel-conservation.bsky.social/post/3lkrvcrest2a": {
+        "provider": "bluesky",
+        "title": (
+            "The Kestrel crested at 6.02 m at the Mill Street gauge at 3:40 a.m. Levels are now "
+            "falling slowly; stay out of the water, it is cold and fast."
+        ),
+        "author_name": "Kestrel Conservation Authority (@kestrel-conservation.bsky.social)",
+        "provider_id": "did:plc:kestrelconservation0demo",
+        "thumbnail": "river_bridge",
+        "thumbnail_alt": "The Mill Street bridge with brown water just below its deck",
+    },
+}
 
 LIVE_UNPUBLISHED = [
     {

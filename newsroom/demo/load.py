@@ -5,6 +5,7 @@ headline, a photo's caption) before anything is made, and photos already there a
 Only the two logins are reset each time, to the password given.
 """
 
+import io
 import zoneinfo
 from datetime import datetime, time, timedelta
 
@@ -15,9 +16,11 @@ from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from liveblogs.models import (
     Callout,
+    Embed,
     KeyPoint,
     LivePage,
     Photo,
@@ -38,6 +41,7 @@ from .content import (
     DESK,
     DRAFT_PAGE,
     DRAFT_PAGE_UPDATE,
+    EMBEDS,
     LIVE_KEY_POINTS,
     LIVE_PAGE,
     LIVE_UNPUBLISHED,
@@ -101,6 +105,7 @@ class Demo:
             byline.user = reporter_user
             byline.save()
 
+        self.embeds()
         self.live_page()
         self.recap_page()
         self.draft_page()
@@ -154,6 +159,23 @@ class Demo:
         return photo
 
     # Pages --------------------------------------------------------------------------------------
+
+    def embeds(self):
+        """The embeds the updates show, stored as resolved before the updates that bring them,
+        so no provider is asked (``Embed.resolve`` is only for embeds never tried)."""
+        for url, spec in EMBEDS.items():
+            spec = dict(spec)
+            scene = spec.pop("thumbnail", None)
+            embed, created = Embed.objects.get_or_create(
+                url=url, defaults={**spec, "resolved_at": self.now, "tried_at": self.now}
+            )
+            if created and scene:
+                with Image.open(io.BytesIO(pictures.draw(scene))) as image:
+                    image.thumbnail((640, 640))
+                    out = io.BytesIO()
+                    image.convert("RGB").save(out, "JPEG", quality=82)
+                    embed.thumbnail_width, embed.thumbnail_height = image.size
+                embed.thumbnail.save("thumbnail.jpg", ContentFile(out.getvalue()), save=True)
 
     def live_page(self):
         """Live for two days: updates under two day headings, drafts, a pinned box, a callout."""

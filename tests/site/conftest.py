@@ -3,6 +3,8 @@
 import functools
 import io
 import os
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -82,8 +84,38 @@ def quick_demo():
         yield
 
 
+@pytest.fixture(scope="module")
+def demo_copy(tmp_path_factory):
+    """The demo as the module's first test loaded it, for the module's other tests."""
+    return {"folder": tmp_path_factory.mktemp("demo")}
+
+
+def load_demo(copy, settings):
+    """Load the demo, or on SQLite copy back the one this module loaded first: its database
+    (SQLite's backup API, a few milliseconds) and its files. Loading it, photos and renditions
+    included, takes seconds; on the other databases each test still does."""
+    from django.db import connection
+
+    roots = [
+        Path(settings.MEDIA_ROOT),
+        Path(settings.STORAGES["liveblogs_private"]["OPTIONS"]["location"]),
+    ]
+    if connection.vendor == "sqlite" and "database" in copy:
+        connection.ensure_connection()
+        copy["database"].backup(connection.connection)
+        for root in roots:
+            shutil.copytree(copy["folder"] / root.name, root, dirs_exist_ok=True)
+        return
+    call_command("demo", "--force", stdout=io.StringIO())
+    if connection.vendor == "sqlite":
+        copy["database"] = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(copy["database"])
+        for root in roots:
+            shutil.copytree(root, copy["folder"] / root.name, dirs_exist_ok=True)
+
+
 @pytest.fixture
-def site(chromium, quick_demo, live_server, settings):
+def site(chromium, quick_demo, demo_copy, live_server, settings):
     """The demo newsroom on a live server (http://localhost:<port>, a secure context).
 
     Django's live server serves uploads itself, from the MEDIA_ROOT of the moment (conftest.py
@@ -91,7 +123,7 @@ def site(chromium, quick_demo, live_server, settings):
     """
     # The demo resets two logins' passwords: a fast hasher saves a second per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("demo", "--force", stdout=io.StringIO())
+    load_demo(demo_copy, settings)
     return live_server.url
 
 
@@ -121,3 +153,4 @@ def new_page(chromium, request):
     yield open_page
     for context in contexts:
         context.close()
+

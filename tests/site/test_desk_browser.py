@@ -138,6 +138,66 @@ def test_an_editor_publishes_from_the_desk_with_dropped_photos(site, new_page):
     assert elapsed < 30
 
 
+def test_from_the_admin_home_to_a_published_update_in_one_load(site, new_page):
+    """The issue's measure: from the admin's home to a published update with a headline, two
+    paragraphs, a quote, a link and a photo, counting page loads and what the editor does
+    besides typing (Markdown's "> " for a quote is typing)."""
+    page = new_page(**DESKTOP)
+    page.goto(site + "/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Waiting for the desk")).to_be_visible()
+    loads, done = [], []
+    page.on("load", lambda: loads.append(page.url))
+
+    def interaction(what):
+        done.append(what)
+
+    page.get_by_role("link", name="Open the desk").first.click()
+    interaction("Open the desk")
+    expect(page.get_by_label("Headline")).to_be_focused()
+    page.keyboard.type("Gravel trucks reach the Mill Street bridge")
+    page.get_by_role("textbox", name="Text").click()
+    interaction("into the text")
+    page.keyboard.type("Six trucks crossed before dusk.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Engineers will check the piers again at dawn.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("> The bridge is sound for now.")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Read the engineers' notice")
+    select_last(page, "#id_body", "engineers' notice")
+    interaction("select the words")
+    page.keyboard.press("Control+k")
+    interaction("Ctrl+K")
+    dialog = page.locator("dialog.prose-editor-dialog")
+    dialog.get_by_label("URL").fill("https://example.org/bridge-notice")
+    dialog.get_by_role("button", name="Update").click()
+    interaction("Update the link")
+    drop_photos(page, "trucks.jpg")
+    interaction("drop the photo")
+    page.locator(".photo-card").get_by_label("Alt text (what the photo shows)").click()
+    interaction("into the alt text")
+    page.keyboard.type("Trucks loaded with gravel on a bridge")
+    page.keyboard.press("Control+Enter")
+    interaction("Ctrl+Enter")
+    expect(page.locator('[data-place="stream"] .desk-card').first).to_contain_text(
+        "Gravel trucks reach the Mill Street bridge")
+
+    update = Update.objects.get(headline="Gravel trucks reach the Mill Street bridge")
+    assert update.status == Update.Status.PUBLISHED
+    assert update.body.count("<p>") >= 3 and "<blockquote>" in update.body
+    assert 'href="https://example.org/bridge-notice"' in update.body
+    assert update.photos.get().alt_text == "Trucks loaded with gravel on a bridge"
+    print(f"\n{len(loads)} page load ({', '.join(loads)}), {len(done)} interactions besides "
+          f"typing: {'; '.join(done)}")
+    assert [url.split(site)[1] for url in loads] == [
+        f"/admin/liveblogs/livepage/{live_page().pk}/desk/"]
+    assert len(done) <= 8
+
+
 def test_a_second_editors_desk_updates_while_they_type(site, new_page):
     second_editor()
     theirs = open_desk(new_page, site, "ed2", "pw-for-tests")

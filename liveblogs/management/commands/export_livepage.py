@@ -41,18 +41,19 @@ class Command(BaseCommand):
             file = open(path, "wb")  # closed below, once written
         except OSError as error:  # no such folder, a folder, a file this user may not write
             raise CommandError(f"Cannot write {str(path)!r}: {error.strerror}.") from None
-        with file:
-            try:
+        try:
+            with file:
                 data = export_livepage(
                     page, file, drafts=include_drafts, submissions=include_submissions
                 )
-            except (ArchiveError, OSError) as error:
-                # Half an archive would import as nothing or fail there: none is better.
-                file.close()
-                path.unlink(missing_ok=True)
-                if isinstance(error, ArchiveError):
-                    raise CommandError(str(error)) from None
-                raise CommandError(f"Cannot write {str(path)!r}: {error.strerror}.") from None
+        except (ArchiveError, OSError) as error:  # the last bytes may fail as the file closes
+            # Half an archive would import as nothing or fail there: none is better. Only a file
+            # is removed: the output may be a device (/dev/full, a tape) or a pipe.
+            if path.is_file():
+                path.unlink()
+            if isinstance(error, ArchiveError):
+                raise CommandError(str(error)) from None
+            raise CommandError(f"Cannot write {str(path)!r}: {error.strerror}.") from None
         self.stdout.write(
             f"Wrote {path}: {len(data['updates'])} updates, {len(data['photos'])} photos, "
             f"{len(data['videos'])} videos, {len(data['reporters'])} reporters"

@@ -1,5 +1,7 @@
 """Restore a live page from an archive written by export_livepage."""
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from liveblogs.portable import ArchiveError, import_livepage
@@ -27,6 +29,9 @@ class Command(BaseCommand):
             raise CommandError(f"No file {archive!r}.") from None
         except OSError as error:  # a folder, a file this user may not read
             raise CommandError(f"Cannot read {archive!r}: {error.strerror}.") from None
+        if not os.path.isfile(archive):  # a folder, a device such as /dev/zero, a pipe
+            file.close()
+            raise CommandError(f"{archive!r} is not a file: give the path of a .zip archive.")
         with file:
             try:
                 page = import_livepage(file, replace=replace)

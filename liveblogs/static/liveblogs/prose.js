@@ -19,7 +19,9 @@ import {
 	Document,
 	Dropcursor,
 	Editor,
+	Extension,
 	Gapcursor,
+	gettext,
 	HardBreak,
 	Heading,
 	History,
@@ -31,6 +33,7 @@ import {
 	Paragraph,
 	pm,
 	Text,
+	updateAttrsDialog,
 } from "../django_prose_editor/editor.js";
 
 // The extensions a configuration may name (editors.py; the package's names).
@@ -167,6 +170,41 @@ const adapt = {
 			}),
 };
 
+// Bodies get an Embed button: it asks for an address and puts it alone in a paragraph of its own,
+// which is what makes an embed (liveblogs/embeds.py; pasting the address alone does the same).
+const EmbedButton = Extension.create({
+	name: "liveblogsEmbed",
+	addMenuItems({ buttons, menu }) {
+		menu.defineItem({
+			name: "liveblogsEmbed",
+			groups: "link",
+			button: buttons.material("smart_display", gettext("Embed a post, video, chart or map")),
+			command(editor) {
+				const ask = updateAttrsDialog(
+					{
+						url: {
+							type: "string",
+							format: "url",
+							title: gettext("Address of the post, video, chart or map"),
+						},
+					},
+					{ title: gettext("Embed"), submitText: gettext("Embed") },
+				);
+				ask(editor, { url: "" }).then((values) => {
+					const url = values?.url?.trim();
+					if (!url) return;
+					const link = { type: "link", attrs: { href: url } };
+					const paragraph = {
+						type: "paragraph",
+						content: [{ type: "text", text: url, marks: [link] }],
+					};
+					editor.chain().focus().insertContent(paragraph).run();
+				});
+			},
+		});
+	},
+});
+
 // ProseMirror's empty document is one empty paragraph: the field is empty then.
 function html(editor) {
 	const value = editor.getHTML();
@@ -185,6 +223,7 @@ export function createEditor(textarea) {
 		if (adapt[name]) extensions.push(adapt[name](extension, options, config));
 		else extensions.push(typeof options === "object" ? extension.configure(options) : extension);
 	}
+	if (!config.inline && config.extensions.Link) extensions.push(EmbedButton);
 
 	const element = document.createElement("div");
 	element.className = `prose-editor${config.inline ? " prose-editor-inline" : ""}`;

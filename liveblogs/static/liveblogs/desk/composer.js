@@ -452,6 +452,8 @@ async function send(action) {
 						: strings.published
 					: strings.saved;
 			announce(say(words, { headline: answer.update.headline }));
+			// An embed whose provider did not answer: readers see a link, the desk is told.
+			if (answer.notices?.length) showErrors(answer.notices.join(" "));
 			reset();
 			form.elements.headline.focus();
 		} else if (status === 409) {
@@ -511,7 +513,11 @@ async function edit(id) {
 }
 
 export function startComposer() {
+	// The headline has the focus from the moment the page arrives (autofocus), before the
+	// editor's bundle has loaded: keep what was typed into it meanwhile.
+	const typed = form.elements.headline.value;
 	reset();
+	form.elements.headline.value = typed;
 	offerRestore();
 	return { edit };
 }

@@ -135,7 +135,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('liveblogs', '0012_rich_key_points_and_callouts'),
+        ('liveblogs', '0013_embeds_and_video_metadata'),
     ]
 
     operations = [
