@@ -14,6 +14,9 @@ DEFAULTS = {
     "ARCHIVE_PAGE_SIZE": 12,
     # The publisher named in feeds and structured data.
     "PUBLISHER_NAME": "Newsroom",
+    # Its logo in structured data: a static file's path, or an absolute URL. Google asks for a
+    # logo that fits 600 × 60 pixels.
+    "PUBLISHER_LOGO": "liveblogs/publisher-logo.png",
     # Seconds shared caches may keep a reader page while the page is live, and once it is a recap.
     "LIVE_MAX_AGE": 30,
     "RECAP_MAX_AGE": 3600,

@@ -12,14 +12,13 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
-from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from .caching import reader_cache
 from .conf import settings
 from .embeds import linked_body
 from .models import LivePage, Update
@@ -91,21 +90,21 @@ class LivePageFeed(Feed):
     item_guid_is_permalink = True
 
     def __call__(self, request, slug):
-        """The feed, which shared caches may keep for as long as the page's status allows.
+        """The feed, revalidated and cached as the live page is (``reader_cache``): its ETag is
+        the page's version, its Last-Modified the page's last change, and an unchanged feed is
+        a 304 that costs no more than the page's state.
 
-        Written out rather than extending ``Feed.__call__`` so the page is at hand for the cache
-        lifetime. Like the reader pages, a feed reads no session and sets no cookie.
+        Written out rather than extending ``Feed.__call__``, so the conditional answer comes
+        before the feed is built. Like the reader pages, a feed reads no session and sets no
+        cookie.
         """
+        return reader_cache(self.respond)(request, slug)
+
+    def respond(self, request, slug):
         page = self.get_object(request, slug)
         feed = self.get_feed(page, request)
         response = HttpResponse(content_type=feed.content_type)
-        response.headers["Last-Modified"] = http_date(feed.latest_post_date().timestamp())
         feed.write(response, "utf-8")
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=settings.LIVE_MAX_AGE if page.is_live else settings.RECAP_MAX_AGE,
-        )
         return response
 
     def get_object(self, request, slug):

@@ -10,20 +10,13 @@ from datetime import UTC, datetime, time
 import django_filters
 from django import forms
 from django.core.validators import EMPTY_VALUES
-from django.db import connections
-from django.db.models import Exists, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Concat
+from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import LivePage, Reporter, Series, Update
-
-# The PostgreSQL text search configuration used for both the documents and the query: stemming
-# must agree on both sides ("flooding" finds "floods").
-SEARCH_CONFIG = "english"
-# Words beyond this many add nothing to an archive search but cost (SQLite fallback).
-MAX_WORDS = 10
+from .search import Search
 
 
 class ArchiveFilterForm(forms.Form):
@@ -134,53 +127,21 @@ class LivePageFilter(django_filters.FilterSet):
         return query
 
     def filter_text(self, queryset, name, value):
-        """Full-text search on PostgreSQL, best matches first; word matching elsewhere."""
-        if not value.strip():
-            return queryset
-        if connections[queryset.db].vendor == "postgresql":
-            return self.search_postgresql(queryset, value)
-        return self.search_portable(queryset, value)
-
-    def search_postgresql(self, queryset, value):
-        # Imported here: django.contrib.postgres needs psycopg, which SQLite sites may not have.
-        # Neither needs django.contrib.postgres in INSTALLED_APPS: they are plain expressions.
-        from django.contrib.postgres.aggregates import StringAgg
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        update_text = Subquery(
-            published_updates()
-            .order_by()
-            .values("live_page")
-            .annotate(
-                text=StringAgg(
-                    Concat("headline", Value(" "), "body", output_field=TextField()),
-                    delimiter=" ",
-                )
-            )
-            .values("text")
-        )
-        vector = (
-            SearchVector("title", weight="A", config=SEARCH_CONFIG)
-            + SearchVector("standfirst", weight="B", config=SEARCH_CONFIG)
-            + SearchVector(update_text, weight="C", config=SEARCH_CONFIG)
-        )
-        query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
-        return (
-            queryset.alias(search=vector)
-            .filter(search=query)
-            .annotate(rank=SearchRank(vector, query))
-            .order_by("-rank", "-coverage_start", "-pk")
-        )
-
-    def search_portable(self, queryset, value):
-        """Each word in the title, the standfirst or a published update's headline."""
-        for word in value.split()[:MAX_WORDS]:
-            queryset = queryset.filter(
-                Q(title__icontains=word)
-                | Q(standfirst__icontains=word)
-                | Exists(published_updates().filter(headline__icontains=word))
-            )
+        """``q`` does not narrow the pages: the search (``search`` below) looks through what the
+        pages the other filters chose hold, and lists updates as well as pages."""
         return queryset
+
+    def search(self):
+        """The reader's search over the filtered pages, or None when they asked for none."""
+        if not self.is_bound:
+            return None
+        self.form.is_valid()  # cleans what can be used, sets aside the rest (a q with a NUL)
+        query = (self.form.cleaned_data.get("q") or "").strip()
+        if not query:
+            return None
+        cleaned = self.form.cleaned_data
+        narrowed = any(cleaned.get(name) not in EMPTY_VALUES for name in self.filters if name != "q")
+        return Search(self.qs, query, reporter=cleaned.get("reporter"), narrowed=narrowed)
 
     def filter_reporter(self, queryset, name, reporter):
         """Pages on which the reporter has a published update."""

@@ -27,7 +27,7 @@ from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from . import embeds, images, media, memo, videos, workflow
+from . import embeds, images, media, memo, search, videos, workflow
 from .conf import settings as app_settings
 from .editors import BODY, INLINE, MaxTextLengthValidator, RichTextField, clean_rich_text
 from .sanitize import clean_html
@@ -540,9 +540,11 @@ class LivePageQuerySet(VersionedQuerySet):
             .order_by("-coverage_start", "-pk")
         )
 
-    def bump_version(self, *also):
+    def bump_version(self, *also, updates_only=False):
         """Record a reader-visible change on every page here; ``also`` names fields (such as
-        ``key_points_version``) that take the new version too."""
+        ``key_points_version``) that take the new version too. ``updates_only``: the change is
+        to updates, whose search entries are written where they are stamped, so the pages' own
+        entries need no look."""
         pages = list(self.values_list("pk", "slug"))
         if not pages:
             return 0
@@ -561,18 +563,22 @@ class LivePageQuerySet(VersionedQuerySet):
 
         forget()
         transaction.on_commit(forget, using=self.db)
-        # Whatever readers now see on these pages, its photos are public before the change is.
+        # Whatever readers now see on these pages, its photos are public before the change is,
+        # and what they can find of the pages themselves is what they see (updates are indexed
+        # where their own versions are stamped: ``Update.save``, ``stamp_versions``).
         Photo.objects.sync_public([pk for pk, _slug in pages])
+        if not updates_only:
+            search.index_pages([pk for pk, _slug in pages])
         return count
 
-    def next_version(self, page_id, *also):
+    def next_version(self, page_id, *also, updates_only=False):
         """Record a reader-visible change on one page and return its new version.
 
         The UPDATE locks the page's row until the transaction commits, so concurrent changes queue
         and every change gets its own version number.
         """
         with transaction.atomic(using=self.db):
-            self.filter(pk=page_id).bump_version(*also)
+            self.filter(pk=page_id).bump_version(*also, updates_only=updates_only)
             return self.filter(pk=page_id).values_list("version", flat=True).get()
 
     def update(self, **kwargs):
@@ -677,6 +683,7 @@ class LivePage(models.Model):
                 super().save(*args, **kwargs)
                 if self.status != self.Status.DRAFT:  # public from the start: its lead too
                     Photo.objects.sync_public([self.pk])
+                search.index_pages([self.pk])
             else:
                 if kwargs.get("update_fields") is None:
                     # Never write back a version read earlier: updates may have moved it since.
@@ -1001,9 +1008,12 @@ class UpdateQuerySet(VersionedQuerySet):
     def stamp_versions(self):
         """Move each page's version once and stamp these updates with it."""
         # In page order, so concurrent changes lock page rows in the same order (no deadlock).
-        for page_id in sorted(set(self.values_list("live_page_id", flat=True))):
-            version = LivePage.objects.next_version(page_id)
-            self.filter(live_page_id=page_id).update_bookkeeping(page_version=version)
+        # One transaction: the search entries are written with the versions, in one commit.
+        with transaction.atomic(using=self.db):
+            for page_id in sorted(set(self.values_list("live_page_id", flat=True))):
+                version = LivePage.objects.next_version(page_id, updates_only=True)
+                self.filter(live_page_id=page_id).update_bookkeeping(page_version=version)
+            search.index_updates(self.order_by())
 
     def update(self, **kwargs):
         """Bulk edits are edits readers see: each page's version rises and its rows carry it.
@@ -1034,7 +1044,11 @@ class UpdateQuerySet(VersionedQuerySet):
         objs = list(objs)
         for update in objs:
             update.body = clean_html(update.body)
-        return super().bulk_create(objs, *args, **kwargs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        search.index_updates(
+            [u for u in created if u.pk and u.status == Update.Status.PUBLISHED], new=True
+        )
+        return created
 
     def with_bylines_and_photos(self):
         """Prefetch what a revision keeps of each update: bylines and photos, in order."""
@@ -1047,7 +1061,7 @@ class UpdateQuerySet(VersionedQuerySet):
         with transaction.atomic(using=self.db):
             page_ids = set(self.filter(status__in=self.SHOWN).values_list("live_page_id", flat=True))
             result = super().delete()
-            LivePage.objects.filter(pk__in=page_ids).bump_version()
+            LivePage.objects.filter(pk__in=page_ids).bump_version(updates_only=True)
         return result
 
 
@@ -1195,11 +1209,13 @@ class Update(models.Model):
         with transaction.atomic():
             shown = UpdateQuerySet.SHOWN
             if self.status in shown or getattr(self, "_loaded_status", None) in shown:
-                self.page_version = LivePage.objects.next_version(self.live_page_id)
+                self.page_version = LivePage.objects.next_version(self.live_page_id, updates_only=True)
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "page_version"}
             super().save(*args, **kwargs)
             before = getattr(self, "_loaded_status", None)
+            if self.status in shown or before in shown:
+                search.index_updates([self], new=adding)
             if Update.Status.PUBLISHED in (before, self.status) and before != self.status:
                 # The version moved before the row was written (it carries the version), so the
                 # photos readers now see, or no longer see, are synced here.
@@ -1218,7 +1234,7 @@ class Update(models.Model):
         with transaction.atomic():
             result = super().delete(*args, **kwargs)
             if getattr(self, "_loaded_status", None) in UpdateQuerySet.SHOWN:
-                LivePage.objects.next_version(self.live_page_id)
+                LivePage.objects.next_version(self.live_page_id, updates_only=True)
         return result
 
     def link_embeds(self, adding=False):
@@ -1494,3 +1510,36 @@ class ReaderSubmission(models.Model):
         if location:
             return _("%(name)s in %(location)s") % {"name": name, "location": location}
         return name
+
+
+class SearchEntry(models.Model):
+    """What readers can find of a page or of a published update, as plain text: the archive's
+    search reads these rows, never the pages and updates themselves.
+
+    Kept in step where versions move (``search.py``); the database indexes them: a generated,
+    GIN-indexed ``tsvector`` on PostgreSQL, an FTS5 table on SQLite (migration 0014).
+    """
+
+    live_page = models.ForeignKey(LivePage, on_delete=models.CASCADE, related_name="+")
+    # Empty for the page's own entry (title, standfirst, The Latest, series, lead photo).
+    update = models.OneToOneField(
+        Update, null=True, blank=True, on_delete=models.CASCADE, related_name="search_entry"
+    )
+    title = models.TextField()  # the page's title or the update's headline: it weighs most
+    text = models.TextField()
+    # For recency: the update's published time, or when the page's coverage started.
+    published_at = models.DateTimeField()
+    # Picks the stemming (see ``search.CONFIGS``).
+    language = models.CharField(max_length=12)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["live_page"], condition=Q(update__isnull=True), name="search_entry_one_per_page"
+            )
+        ]
+
+    def __str__(self):
+        return self.title

@@ -14,7 +14,11 @@ from .models import Update, UpdateAuthor, UpdatePhoto
 @receiver(post_delete, sender=UpdateAuthor)
 @receiver(post_save, sender=UpdatePhoto)
 @receiver(post_delete, sender=UpdatePhoto)
-def ordered_row_changed(sender, instance, **kwargs):
+def ordered_row_changed(sender, instance, origin=None, **kwargs):
+    # Rows deleted along with their update (or its page) change no update readers still see;
+    # touching it there would index an update on its way out.
+    if origin is not None and getattr(origin, "model", type(origin)) not in {UpdateAuthor, UpdatePhoto}:
+        return
     Update.objects.filter(pk=instance.update_id).touch()
 
 

@@ -1,5 +1,5 @@
-"""The sitemap: public live pages and recaps, the series that have them, the reporters readers
-can read.
+"""The sitemap: the home page and the archive, public live pages and recaps, the series that
+have them, the reporters readers can read.
 
 Which pages and updates are public is decided by ``LivePage.objects.public()`` and
 ``Update.objects.visible()`` alone, here as on every reader page, so a draft can never slip in.
@@ -8,9 +8,36 @@ queries (a count and a page of rows) however large the newsroom grows.
 """
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import OuterRef, Subquery
+from django.contrib.sitemaps.views import sitemap
+from django.db.models import Max, OuterRef, Subquery
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import condition
+
+from .conf import settings
 
 from .models import LivePage, Reporter, Series, Update
+
+
+def latest_change():
+    """When the newest change to a public page was: the home page and the archive list them."""
+    return LivePage.objects.public().aggregate(latest=Max("changed_at"))["latest"]
+
+
+class ListingSitemap(Sitemap):
+    """The home page and the archive, which change whenever a public page does."""
+
+    changefreq = "always"
+
+    def items(self):
+        latest = latest_change()
+        return [("liveblogs:home", latest), ("liveblogs:livepage_list", latest)]
+
+    def location(self, item):
+        return reverse(item[0])
+
+    def lastmod(self, item):
+        return item[1]
 
 
 class LivePageSitemap(Sitemap):
@@ -67,8 +94,27 @@ class ReporterSitemap(Sitemap):
         return reporter.latest_published
 
 
+def last_modified(request, **kwargs):
+    """The sitemap's Last-Modified, for revalidation: the newest change to a public page. Series
+    and reporters are listed as of their pages' changes, and saving either moves those pages'
+    versions (``Series.save``, ``Reporter.save``)."""
+    return latest_change()
+
+
 sitemaps = {
+    "listings": ListingSitemap,
     "live": LivePageSitemap,
     "series": SeriesSitemap,
     "reporters": ReporterSitemap,
 }
+
+
+def sitemap_view(request, **kwargs):
+    """Django's sitemap view with ours, answering revalidations with 304; shared caches keep it
+    as briefly as the archive, which changes as often."""
+    response = condition(last_modified_func=last_modified)(sitemap)(
+        request, sitemaps=sitemaps, **kwargs
+    )
+    if response.status_code in (200, 304):
+        patch_cache_control(response, public=True, max_age=settings.LIVE_MAX_AGE)
+    return response

@@ -1,9 +1,19 @@
-"""What search engines and social sites read of a live page: schema.org JSON-LD and share tags."""
+"""What search engines and social sites read of a live page: schema.org JSON-LD and share tags.
+
+Google's documented properties, and which we fill: LiveBlogPosting (required: ``coverageStartTime``
+with ``coverageEndTime`` once ended, ``liveBlogUpdate`` with ``headline`` and ``datePublished``;
+recommended: ``author``, ``image``, ``dateModified``, ``publisher`` with its ``logo``,
+``mainEntityOfPage``); Article, as each BlogPosting (recommended: ``author`` with ``name`` and
+``url``, ``datePublished``, ``dateModified``, ``headline``, ``image``). Times are ISO 8601 to the
+second in the page's time zone.
+"""
 
 from html import unescape
 
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import get_language
 from django.utils.text import Truncator
@@ -22,6 +32,24 @@ def first_image(page):
     return page.lead_video.poster if page.lead_video else None
 
 
+def machine_time(page, moment):
+    """``moment`` as schema.org and HTML want it: to the second, in the page's time zone."""
+    return moment.astimezone(page.tzinfo).replace(microsecond=0).isoformat()
+
+
+def publisher(request):
+    """The newsroom, with its logo (``LIVEBLOGS_PUBLISHER_LOGO``: a static file or a URL)."""
+    logo = settings.PUBLISHER_LOGO
+    return {
+        "@type": "Organization",
+        "name": settings.PUBLISHER_NAME,
+        "logo": {
+            "@type": "ImageObject",
+            "url": request.build_absolute_uri(logo if "://" in logo else static(logo)),
+        },
+    }
+
+
 def person(request, reporter):
     return {
         "@type": "Person",
@@ -36,8 +64,8 @@ def blog_posting(request, page, update):
     return {
         "@type": "BlogPosting",
         "headline": update.headline,
-        "datePublished": update.published_at,
-        "dateModified": update.edited_at,
+        "datePublished": machine_time(page, update.published_at),
+        "dateModified": machine_time(page, update.edited_at),
         "url": request.build_absolute_uri(f"{page.get_absolute_url()}#update-{update.pk}"),
         "author": [person(request, byline.reporter) for byline in update.bylines.all()],
         "articleBody": plain_text(update.body),
@@ -84,23 +112,33 @@ def shared_content(update):
 
 
 def live_blog_posting(request, page, updates):
-    """The page as a schema.org LiveBlogPosting with the updates it shows."""
+    """The page as a schema.org LiveBlogPosting with the updates it shows. Its authors are the
+    reporters with bylines among them (the newsroom where there are none)."""
     image = first_image(page)
     latest = max((u.edited_at for u in updates), default=page.changed_at)
+    url = request.build_absolute_uri(page.get_absolute_url())
+    reporters = {
+        byline.reporter_id: byline.reporter for update in updates for byline in update.bylines.all()
+    }
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
         "headline": page.title,
         "description": page.standfirst,
-        "url": request.build_absolute_uri(page.get_absolute_url()),
-        "coverageStartTime": page.coverage_start,
-        "datePublished": page.coverage_start,
-        "dateModified": max(latest, page.changed_at),
-        "publisher": {"@type": "Organization", "name": settings.PUBLISHER_NAME},
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "coverageStartTime": machine_time(page, page.coverage_start),
+        "datePublished": machine_time(page, page.coverage_start),
+        "dateModified": machine_time(page, max(latest, page.changed_at)),
+        "author": [person(request, r) for r in reporters.values()] or [publisher(request)],
+        "publisher": publisher(request),
         "liveBlogUpdate": [blog_posting(request, page, update) for update in updates],
     }
-    if page.is_recap and page.coverage_end:
-        data["coverageEndTime"] = page.coverage_end
+    if page.is_recap:
+        # An ended page has ended even if its end was never dated (a bulk status change): then
+        # its last update, or its last change, is when coverage ended.
+        newest = max((u.published_at for u in updates), default=page.changed_at)
+        data["coverageEndTime"] = machine_time(page, page.coverage_end or newest)
     if image:
         data["image"] = request.build_absolute_uri(image.jpeg_url)
     if uploaded(page.lead_video):
@@ -126,9 +164,31 @@ def kept_live_blog_posting(request, page, updates):
     return data
 
 
-def share_tags(request, *, title, description, url, image=None, video=None):
-    """Open Graph and Twitter card values, one place for the page and the permalink."""
+def update_posting(request, page, update):
+    """An update on its own page (the permalink): a BlogPosting that is the page's main entity,
+    part of the live page."""
+    url = request.build_absolute_uri(
+        reverse("liveblogs:update", kwargs={"slug": page.slug, "pk": update.pk})
+    )
+    return {
+        "@context": "https://schema.org",
+        **blog_posting(request, page, update),
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "publisher": publisher(request),
+        "isPartOf": {
+            "@type": "LiveBlogPosting",
+            "headline": page.title,
+            "url": request.build_absolute_uri(page.get_absolute_url()),
+        },
+    }
+
+
+def share_tags(request, *, title, description, url, image=None, video=None, kind="article"):
+    """Open Graph and Twitter card values, one place for every reader page (``kind`` is the
+    Open Graph type: ``article``, or ``website`` for the lists)."""
     tags = {
+        "type": kind,
         "title": title,
         "description": Truncator(plain_text(description)).chars(200),
         "url": url,

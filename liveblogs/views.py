@@ -4,6 +4,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .caching import listing_cache, reader_cache
@@ -11,7 +12,7 @@ from .conf import settings
 from .filters import LivePageFilter
 from .fragments import with_html
 from .models import LivePage, Reporter, Series, Update
-from .structured_data import blog_posting, first_image, kept_live_blog_posting, share_tags
+from .structured_data import first_image, kept_live_blog_posting, share_tags, update_posting
 
 
 @require_safe
@@ -25,6 +26,12 @@ def home(request):
         {
             "live_pages": pages.filter(status=LivePage.Status.LIVE),
             "recaps": pages.filter(status=LivePage.Status.ENDED)[:6],
+            "share": share_tags(
+                request, kind="website", title=_("Live coverage"),
+                description=_("What %(publisher)s is covering live now, and the latest recaps.")
+                % {"publisher": settings.PUBLISHER_NAME},
+                url=request.build_absolute_uri(reverse("liveblogs:home")),
+            ),
         },
     )
 
@@ -36,7 +43,9 @@ def livepage_list(request):
     filtered and paginated. Filters or a page number that cannot be used are explained on the
     page and left out; they never turn the archive into an error page."""
     filterset = LivePageFilter(request.GET, queryset=LivePage.objects.cards())
-    paginator = Paginator(filterset.qs, settings.ARCHIVE_PAGE_SIZE)
+    search = filterset.search()
+    # A search lists what matched, pages and updates, best first; otherwise the pages.
+    paginator = Paginator(filterset.qs if search is None else search, settings.ARCHIVE_PAGE_SIZE)
     asked = request.GET.get("page", "1")
     page_notice = ""
     try:
@@ -48,15 +57,36 @@ def livepage_list(request):
         number = paginator.num_pages if int(asked) > 1 else 1
         if number > 1:
             page_notice = "There are only %d pages, so here is the last one." % number
+    page_obj = paginator.page(number)
+    if search is not None:
+        # The matched pages as cards: one query for those on this page of results.
+        cards = LivePage.objects.cards().in_bulk(
+            [entry.live_page_id for entry in page_obj if entry.update_id is None]
+        ) if any(entry.update_id is None for entry in page_obj) else {}
+        for entry in page_obj:
+            entry.card = cards.get(entry.live_page_id) if entry.update_id is None else None
     return render(
         request,
         "liveblogs/livepage_list.html",
         {
             "filterset": filterset,
+            "search": search,
             "problems": filterset.problems,
-            "page_obj": paginator.page(number),
+            "page_obj": page_obj,
             "page_notice": page_notice,
             "query": filterset.usable_query(),
+            # Every filtered or searched list has the archive (at this page number) as its
+            # canonical page.
+            "share": share_tags(
+                request, kind="website", title=_("Live pages and recaps"),
+                description=_(
+                    "Every live page and recap from %(publisher)s: search them, or list them"
+                    " by series, reporter, status and date."
+                ) % {"publisher": settings.PUBLISHER_NAME},
+                url=request.build_absolute_uri(
+                    reverse("liveblogs:livepage_list") + (f"?page={number}" if number > 1 else "")
+                ),
+            ),
         },
     )
 
@@ -157,15 +187,7 @@ def update_detail(request, slug, pk):
                 image=photos[0] if photos else first_image(page),
                 video=update.video,
             ),
-            "structured_data": {
-                "@context": "https://schema.org",
-                **blog_posting(request, page, update),
-                "isPartOf": {
-                    "@type": "LiveBlogPosting",
-                    "headline": page.title,
-                    "url": request.build_absolute_uri(page.get_absolute_url()),
-                },
-            },
+            "structured_data": update_posting(request, page, update),
         },
     )
 
@@ -187,6 +209,13 @@ def series_detail(request, slug):
             "series": series,
             "pages": pages[: settings.ARCHIVE_PAGE_SIZE],
             "has_more": len(pages) > settings.ARCHIVE_PAGE_SIZE,
+            "share": share_tags(
+                request, kind="website", title=series.name,
+                description=series.description
+                or _("Live pages and recaps in the series %(series)s.") % {"series": series.name},
+                url=request.build_absolute_uri(series.get_absolute_url()),
+                image=first_image(pages[0]),
+            ),
         },
     )
 
@@ -212,5 +241,15 @@ def reporter_detail(request, slug):
     return render(
         request,
         "liveblogs/reporter_detail.html",
-        {"reporter": reporter, "updates": updates[:20]},
+        {
+            "reporter": reporter,
+            "updates": updates[:20],
+            "share": share_tags(
+                request, kind="profile", title=reporter.name,
+                description=reporter.bio
+                or _("The latest updates by %(name)s.") % {"name": reporter.name},
+                url=request.build_absolute_uri(reporter.get_absolute_url()),
+                image=reporter.headshot,
+            ),
+        },
     )

@@ -3,13 +3,12 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from liveblogs import media
-from liveblogs.sitemaps import sitemaps
+from liveblogs.sitemaps import sitemap_view
 
-from .views import favicon, healthz
+from .views import favicon, healthz, robots_txt
 
 # The desk's lists are wide (headline, page, bylines, flags, thumbnails): give them the room.
 admin.site.enable_nav_sidebar = False
@@ -17,10 +16,11 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("admin/", admin.site.urls),
     # Sign-in, sign-out and password change for reporters filing from /file/.
     path("accounts/", include("django.contrib.auth.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("sitemap.xml", sitemap_view, name="sitemap"),
     path("", include("liveblogs.urls")),
 ]
 

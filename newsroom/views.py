@@ -1,12 +1,13 @@
-"""The site's own views: the health check for load balancers, the icon browsers ask for, and
-the error handler."""
+"""The site's own views: the health check for load balancers, the icon browsers ask for,
+robots.txt, and the error handler."""
 
 import sys
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -49,6 +50,25 @@ def favicon(request):
     them to the icon among the static files, whose hashed address changes with it, rather than
     log a 404 for every new visitor. A day in any cache."""
     response = HttpResponseRedirect(static("newsroom/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response
+
+
+@require_safe
+def robots_txt(request):
+    """What crawlers may read: everything but the newsroom's own screens (the admin, filing,
+    sign-in), and where the sitemap is. A day in any cache."""
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /file/",
+        "Disallow: /accounts/",
+        "",
+        f"Sitemap: {sitemap}",
+        "",
+    ]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
     patch_cache_control(response, public=True, max_age=24 * 3600)
     return response
 

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from liveblogs.models import LivePage, Update, UpdateAuthor
@@ -25,11 +24,6 @@ pytestmark = pytest.mark.django_db
 TORONTO = ZoneInfo("America/Toronto")  # the site's time zone in the test settings
 LIVE, ENDED, DRAFT = LivePage.Status.LIVE, LivePage.Status.ENDED, LivePage.Status.DRAFT
 FRIENDLY = "We couldn't use some of your filters:"
-
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="full-text search runs on PostgreSQL only"
-)
-
 
 def at(day, hour=12, month=3):
     """A moment in March 2029 in the site's time zone."""
@@ -99,67 +93,7 @@ def test_archive_heading_order(client):
     assert heading_levels(html) == [1, 2, 3]
 
 
-# Search ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def searchable():
-    flood = make_page(title="Kestrel River flood", standfirst="The water reached the old mill.")
-    strike = make_page(title="Harbour strike", standfirst="Ferries are tied up at the quay.")
-    make_update(live_page=strike, headline="Sandbags handed out at the depot")
-    return flood, strike
-
-
-@pytest.mark.parametrize(
-    ("q", "expected"),
-    [
-        ("kestrel", ["Kestrel River flood"]),  # title
-        ("ferries", ["Harbour strike"]),  # standfirst
-        ("sandbags", ["Harbour strike"]),  # a published update's headline
-        ("KESTREL river", ["Kestrel River flood"]),  # every word, any case
-        ("kestrel ferries", []),  # words must all be found on one page
-        ("zeppelin", []),
-        ("   ", ["Harbour strike", "Kestrel River flood"]),  # blank: no search
-    ],
-)
-def test_search_looks_in_title_standfirst_and_published_headlines(client, searchable, q, expected):
-    assert sorted(titles(client.get("/live/", {"q": q}))) == expected
-
-
-@pytest.mark.parametrize("status", ["draft", "submitted", "withdrawn"])
-def test_search_never_finds_unpublished_update_text(client, status):
-    page = make_page(title="Harbour strike")
-    make_update(live_page=page, headline="Embargoed zeppelin landing", status=status,
-                body="<p>The secret quokka parade.</p>")
-    make_update(live_page=page, headline="Ferries tied up")
-    assert titles(client.get("/live/?q=zeppelin")) == []
-    assert titles(client.get("/live/?q=quokka")) == []
-    assert titles(client.get("/live/?q=ferries")) == ["Harbour strike"]
-
-
-def test_search_never_finds_draft_pages(client):
-    page = make_page(title="Embargoed zeppelin story", status=DRAFT)
-    make_update(live_page=page, headline="Zeppelin lands")
-    assert titles(client.get("/live/?q=zeppelin")) == []
-
-
-@on_postgresql
-def test_postgresql_search_stems_reads_bodies_and_ranks_title_first(client):
-    in_update = make_page(title="Harbour strike", coverage_start=at(20))
-    make_update(live_page=in_update, headline="Depot opens", body="<p>Crews are <b>flooding</b> the dock.</p>")
-    in_title = make_page(title="Kestrel River floods", coverage_start=at(1))
-    # "flood" finds "floods" and "flooding"; the title match outranks the newer page's body match.
-    assert titles(client.get("/live/?q=flood")) == ["Kestrel River floods", "Harbour strike"]
-    # websearch syntax: a leading minus leaves pages out.
-    assert titles(client.get("/live/?q=flood -kestrel")) == ["Harbour strike"]
-    assert in_title and in_update
-
-
-@on_postgresql
-def test_postgresql_search_ignores_markup_in_bodies(client):
-    page = make_page(title="Harbour strike")
-    make_update(live_page=page, headline="Depot opens", body="<p><strong>Crews</strong> wait.</p>")
-    assert titles(client.get("/live/?q=strong")) == []
+# Search: tests/test_search.py ------------------------------------------------------------------
 
 
 # Filters -----------------------------------------------------------------------------------------
@@ -199,8 +133,6 @@ def coverage():
         ("series=election-2029&status=ended&from=2029-03-04", ["Vote count"]),
         ("series=election-2029&reporter=ana-ruiz", ["Leaders' debate"]),
         ("status=live&series=election-2029", []),
-        ("q=results&series=election-2029", ["Vote count"]),
-        ("q=results&status=live", []),
     ],
 )
 def test_filters_work_and_combine(client, coverage, query, expected):
@@ -343,7 +275,7 @@ def test_page_numbers_out_of_range_or_garbage(client, many_recaps, page, shown, 
 
 
 def test_no_results_says_so(client, many_recaps):
-    response = client.get("/live/?q=zeppelin")
+    response = client.get("/live/?status=ended&from=2030-01-01")
     assert titles(response) == []
     assert "Nothing matches those filters." in response.content.decode()
 
@@ -514,7 +446,7 @@ SIZES = pytest.mark.parametrize(("pages", "updates"), [(3, 10), (15, 100)])
 @SIZES
 @pytest.mark.parametrize(
     "query",
-    ["", "?q=bulk+update", "?series=election-2029&reporter=ana-ruiz&status=ended"
+    ["", "?series=election-2029&reporter=ana-ruiz&status=ended"
      "&from=2029-03-01&to=2029-03-31&page=1"],
 )
 def test_archive_queries_do_not_grow(client, django_assert_num_queries, pages, updates, query):

@@ -20,8 +20,9 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 RSS_URL = "/live/harbour-flood/feed/"
 ATOM_URL = "/live/harbour-flood/feed/atom/"
 FEED_URLS = [RSS_URL, ATOM_URL]
-# The page, then the updates with their bylines, photos and embeds: never one more per update.
-FEED_QUERIES = 5
+# The page's state (for the ETag; kept in the shared cache after), the page, then the updates with
+# their bylines, photos and embeds: never one more per update.
+FEED_QUERIES = 6
 
 
 @pytest.fixture
@@ -321,7 +322,8 @@ def test_shared_caches_may_keep_feeds_which_set_no_cookie(
     # Even for a signed-in editor: what a CDN keeps must be the same for everyone.
     response = editor_client.get(url)
     directives = {d.strip() for d in response["Cache-Control"].split(",")}
-    assert directives == {"public", f"max-age={max_age}"}
+    stale = 30 if status == "live" else 86400  # as the live page and the recap
+    assert directives == {"public", f"max-age={max_age}", f"stale-while-revalidate={stale}"}
     assert not response.cookies
     assert "Cookie" not in response.get("Vary", "")
     assert parsedate_to_datetime(response["Last-Modified"]) == page.changed_at.replace(
@@ -354,3 +356,17 @@ def test_queries_do_not_grow_with_updates(client, page, django_assert_num_querie
     # Every item really got its photo and bylines from those queries.
     assert response.content.count(b"&lt;img ") == min(count, 50)
     assert response.content.count(reporters[1].name.encode()) == min(count, 50)
+
+
+@pytest.mark.parametrize("url", FEED_URLS)
+def test_feeds_revalidate_with_etag_and_last_modified(client, page, url):
+    make_update(live_page=page, headline="Bridge shut")
+    first = client.get(url)
+    assert first["ETag"] and first["Last-Modified"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    not_modified = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert not_modified.status_code == 304 and not not_modified.content
+    make_update(live_page=page, headline="Bridge reopens")  # the page moved on: so does the feed
+    changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and b"Bridge reopens" in changed.content
+    assert changed["ETag"] != first["ETag"]

@@ -368,3 +368,24 @@ def test_a_series_with_only_draft_pages_does_not_exist_yet(client):
     make_page(series=series, status=LivePage.Status.DRAFT)
     assert get(client, "/series/embargoed/").status_code == 404
     assert "Embargoed series" not in get(client, "/live/").content.decode()
+
+
+def test_machine_readable_times_are_to_the_second(client, page):
+    """HTML's datetime takes at most three digits of a second; Django's ``date:'c'`` gave six."""
+    from .factories import make_callout
+
+    ana = make_reporter(name="Ana Ruiz", slug="ana-ruiz")
+    make_callout(live_page=page, deadline=timezone.now() + timedelta(days=1, microseconds=1234))
+    update = make_update(live_page=page, authors=[ana], correction_note="Fixed the name.",
+                         corrected_at=timezone.now(), key_event=True)
+    Update.objects.filter(pk=update.pk).update(revised_at=timezone.now())
+    for path in ["/live/harbour-flood/", f"/live/harbour-flood/updates/{update.pk}/",
+                 "/live/harbour-flood/ask/", "/reporters/ana-ruiz/", "/live/?q=water"]:
+        html = get(client, path).content.decode()
+        times = re.findall(r'<time datetime="([^"]*)"', html)
+        assert times, path
+        for value in times:
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d[+-]\d\d:\d\d)?", value), (path, value)
+    page.end()
+    html = get(client, "/live/harbour-flood/").content.decode()
+    assert all("." not in value for value in re.findall(r'<time datetime="([^"]*)"', html))

@@ -13,8 +13,10 @@ from .factories import make_page, make_reporter, make_series, make_update
 pytestmark = pytest.mark.django_db
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-# A count and a page of rows for each of the three sections: never one more per row.
-SITEMAP_QUERIES = 6
+# The newest page change (for Last-Modified), the same for the home page's and the archive's
+# entries, and a count and a page of rows for each of the three other sections: never one more
+# per row.
+SITEMAP_QUERIES = 8
 
 
 def noon(day):
@@ -99,7 +101,7 @@ def test_nothing_unpublished_is_listed(client):
                 status=Update.Status.SUBMITTED)
     make_update(live_page=public, authors=[make_reporter(slug="left-the-paper", is_active=False)])
     make_reporter(slug="never-filed")
-    assert set(read_sitemap(client)) == {"/live/harbour-flood/", "/reporters/ana-ruiz/"}
+    assert set(read_sitemap(client)) == {"/", "/live/", "/live/harbour-flood/", "/reporters/ana-ruiz/"}
 
 
 @pytest.mark.parametrize("size", [1, 12])
@@ -114,5 +116,26 @@ def test_queries_do_not_grow_with_the_newsroom(client, django_assert_num_queries
         make_update(live_page=live, authors=[reporter])
     with django_assert_num_queries(SITEMAP_QUERIES):
         urls = read_sitemap(client)
-    assert len(urls) == size * 4  # a live page, a recap, a series and a reporter each
+    assert len(urls) == 2 + size * 4  # home, archive; a live page, a recap, a series, a reporter each
     assert all(date.fromisoformat(lastmod) for lastmod, _ in urls.values())
+
+
+def test_home_and_archive_are_listed_as_of_the_newest_change(client):
+    live = make_page(slug="harbour-flood")
+    set_changed_at(live, noon(10))
+    set_changed_at(make_page(status=LivePage.Status.DRAFT), noon(20))  # drafts do not count
+    urls = read_sitemap(client)
+    assert urls["/"] == ("2029-03-10", "always")
+    assert urls["/live/"] == ("2029-03-10", "always")
+
+
+def test_sitemap_revalidates_and_may_be_cached(client):
+    set_changed_at(make_page(slug="harbour-flood"), noon(10))
+    response = client.get("/sitemap.xml")
+    assert response["Cache-Control"] == "public, max-age=30"
+    assert response["Last-Modified"] == "Sat, 10 Mar 2029 12:00:00 GMT"
+    again = client.get("/sitemap.xml", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"])
+    assert again.status_code == 304 and not again.content
+    assert again["Cache-Control"] == "public, max-age=30"
+    set_changed_at(make_page(), noon(11))  # a new page: the sitemap changed
+    assert client.get("/sitemap.xml", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 200

@@ -2,14 +2,13 @@
 the app's own pages."""
 
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from liveblogs.sitemaps import sitemaps
+from liveblogs.sitemaps import sitemap_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("sitemap.xml", sitemap_view, name="sitemap"),
     path("", include("liveblogs.urls")),
 ]

@@ -3,10 +3,12 @@ what keyboard and screen-reader users need of them: named inputs, rows put in or
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -29,6 +31,16 @@ def keep_current(form_class, current):
                 Q(pk__in=field.queryset.values("pk")) | Q(pk__in=ids)
             )
     return form_class
+
+
+class AutocompleteSelect(widgets.AutocompleteSelect):
+    """The admin's autocomplete, whose “nothing chosen” option reads as a plain select's does:
+    Django leaves it empty, which HTML forbids (an empty ``<option>`` needs a label)."""
+
+    def create_option(self, name, value, label, *args, **kwargs):
+        if value == "" and not label:
+            label = BLANK_CHOICE_DASH[0][1]
+        return super().create_option(name, value, label, *args, **kwargs)
 
 
 class PolicyAdmin:
@@ -68,6 +80,8 @@ class PolicyAdmin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if (allowed := policy.choices(request.user, db_field.related_model)) is not None:
             kwargs.setdefault("queryset", allowed)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -90,6 +90,15 @@ class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
         (_("For readers' browsers"), {"fields": ["version", "changed_at"], "classes": ["collapse"]}),
     ]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "time_zone":
+            # Its default is a callable, so Django adds a hidden copy of the initial value, and
+            # gives it the field's aria-describedby, which HTML forbids on a hidden input. The
+            # default is a plain string: comparing with it needs no copy.
+            formfield.show_hidden_initial = False
+        return formfield
+
     def get_queryset(self, request):
         return (
             super()

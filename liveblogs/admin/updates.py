@@ -112,7 +112,8 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.ALWAYS
     actions = ["publish", "withdraw", "pin", "unpin", "mark_key_event", "unmark_key_event"]
     fieldsets = [
-        (None, {"fields": ["live_page", "headline", "body", "video", "callout", "minor", "revision"]}),
+        # ``revision`` is a hidden field of the form, rendered by change_form.html without a label.
+        (None, {"fields": ["live_page", "headline", "body", "video", "callout", "minor"]}),
         (_("Publishing"), {"fields": ["status", "published_at", ("pinned", "key_event")]}),
         (_("Correction"), {
             "fields": ["correction_note", "corrected_at"],

@@ -73,7 +73,8 @@ def test_every_reader_page_has_the_policy_and_still_no_cookie(client, db):
     page = make_page(slug="bridge")
     update = make_update(live_page=page)
     for path in ["/", "/live/", "/live/bridge/", f"/live/bridge/updates/{update.pk}/",
-                 "/live/bridge/changes.json?since=0", "/live/bridge/feed/", "/sitemap.xml"]:
+                 "/live/bridge/changes.json?since=0", "/live/bridge/feed/", "/sitemap.xml",
+                 "/robots.txt"]:
         response = client.get(path)
         assert response.status_code == 200, path
         assert response["Content-Security-Policy"] == content_security_policy(code=STATIC), path
