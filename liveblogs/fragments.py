@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from .conf import settings
+from .models import Update
 
 
 def fragment_key(update, page, headline_level):
@@ -33,8 +34,6 @@ def with_html(updates, page, headline_level=3):
     """Give each of ``updates`` (``Update.objects.for_stream()``) its readers' HTML as
     ``update.html``: one cache round trip for them all, and bylines and photos fetched and the
     partial rendered only for those not kept yet."""
-    from .models import Update
-
     keys = {fragment_key(update, page, headline_level): update for update in updates}
     kept = cache.get_many(list(keys))
     missing = {key: update for key, update in keys.items() if key not in kept}

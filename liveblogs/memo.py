@@ -55,3 +55,9 @@ class ProcessMemo:
 # Pages' states by their shared cache key, and polls' answers by theirs.
 states = ProcessMemo(size=1024)
 answers = ProcessMemo(size=1024)
+
+
+def clear():
+    """Forget everything this process remembers (tests and benchmarks start from nothing)."""
+    states.clear()
+    answers.clear()

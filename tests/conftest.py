@@ -116,10 +116,10 @@ def empty_cache():
 
     from liveblogs import memo
 
-    for clear in (cache.clear, memo.states.clear, memo.answers.clear):
+    for clear in (cache.clear, memo.clear):
         clear()
     yield
-    for clear in (cache.clear, memo.states.clear, memo.answers.clear):
+    for clear in (cache.clear, memo.clear):
         clear()
 
 
