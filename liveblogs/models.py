@@ -44,6 +44,19 @@ def default_time_zone():
     return settings.TIME_ZONE
 
 
+def default_language():
+    """A new page speaks the site's language (``LANGUAGE_CODE``) until an editor says otherwise."""
+    return settings.LANGUAGE_CODE
+
+
+def validate_language(value):
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("Choose one of the site's languages: %(codes)s.")
+            % {"codes": ", ".join(code for code, _name in settings.LANGUAGES)}
+        )
+
+
 def photo_upload_to(instance, filename):
     """Name stored photos ourselves: nothing of the client's file name reaches storage. The suffix
     is the one ``Photo.ingest`` chose from the decoded format."""
@@ -632,6 +645,22 @@ class LivePage(models.Model):
         default=default_time_zone,
         validators=[validate_time_zone],
         help_text=_("Times and day headings are shown in this zone, e.g. America/Toronto."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=12,
+        default=default_language,
+        validators=[validate_language],
+        help_text=_("Readers see the page, its dates and its feeds in this language."),
+    )
+    twin = models.OneToOneField(
+        "self",
+        verbose_name=_("translation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The same event's live page in another language, linked both ways."),
     )
     needs_approval = models.BooleanField(
         _("reporters' updates need approval"),

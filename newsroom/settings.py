@@ -143,7 +143,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "liveblogs:file"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The languages a live page may be written in, each named in its own language for the switcher.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "America/Toronto")
 USE_I18N = True
 USE_TZ = True

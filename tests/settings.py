@@ -15,7 +15,9 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 USE_TZ = True
 TIME_ZONE = "America/Toronto"
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The languages a live page may be written in, each named in its own language for the switcher.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
