@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_prose_editor",
+    "django_tasks",
+    "django_tasks_db",
     "liveblogs",
     # The site itself, for its own management commands (`manage.py demo`). It has no templates of
     # its own: the site's are in templates/ (DIRS below), searched before any app's.
@@ -173,6 +175,19 @@ STORAGES = {
             else "newsroom.whitenoise_storage.CompressedManifestStaticFilesStorage"
         )
     },
+}
+
+# Background work (django-tasks). The embedded setup runs each task at once, inside the request,
+# so `make run` needs no worker; production queues them in the database for `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND")
+        or (
+            "django_tasks_db.DatabaseBackend"
+            if os.environ.get("DATABASE_URL") and not DEBUG
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
 }
 
 # The fictional newsroom of the demo; a real one puts its own name here.
