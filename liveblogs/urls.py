@@ -16,6 +16,7 @@ urlpatterns = [
     path("live/<slug:slug>/ask/thanks/", questions.ask_thanks, name="ask_thanks"),
     path("series/<slug:slug>/", views.series_detail, name="series"),
     path("reporters/<slug:slug>/", views.reporter_detail, name="reporter"),
+    path("i18n/<str:language>.js", views.javascript_catalog, name="javascript_catalog"),
     path("file/", filing.file_update, name="file"),
     path("file/mine/", filing.my_updates, name="my_updates"),
     path("file/photos/", filing.upload_photo, name="upload_photo"),

@@ -1,11 +1,15 @@
 """Reader-facing pages. Only public pages and published updates ever reach these templates."""
 
+from django.conf import settings as django_settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from django.views.i18n import JavaScriptCatalog
 
 from .caching import listing_cache, reader_cache
 from .conf import settings
@@ -253,3 +257,17 @@ def reporter_detail(request, slug):
             ),
         },
     )
+
+
+@require_safe
+def javascript_catalog(request, language):
+    """Our scripts' words in one language (``gettext``, ``ngettext``, ``interpolate`` … as
+    Django's ``JavaScriptCatalog`` defines them). The language is in the address, never taken from
+    a cookie or ``Accept-Language``, so a shared cache keeps each language once."""
+    if language not in dict(django_settings.LANGUAGES):
+        raise Http404(_("No such language."))
+    with translation.override(language):
+        response = JavaScriptCatalog.as_view(packages=["liveblogs"])(request)
+    # Not a hashed static file: a day in caches is as late as a new translation may arrive.
+    patch_cache_control(response, public=True, max_age=3600, stale_while_revalidate=86400)
+    return response

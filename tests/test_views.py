@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from liveblogs.models import LivePage, Update
@@ -118,3 +119,14 @@ def test_live_page_queries_do_not_grow_with_updates(client, page, django_assert_
     # photos and embeds, key points, open callout
     with django_assert_num_queries(10):
         client.get("/live/harbour-flood/")
+
+
+def test_javascript_catalog_is_per_language_in_its_address_and_cacheable(client):
+    response = client.get(reverse("liveblogs:javascript_catalog", args=["fr"]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert "django.gettext = function" in response.text
+    assert "public" in response["Cache-Control"]
+    assert not response.cookies
+    assert "Accept-Language" not in response.get("Vary", "")
+    assert client.get(reverse("liveblogs:javascript_catalog", args=["xx"])).status_code == 404
