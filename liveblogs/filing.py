@@ -6,6 +6,7 @@ back with an error still holds them. A one-time key in the form turns a double t
 POST into the update it already made. Edits carry the revision they loaded (``save_edit``).
 """
 
+import logging
 import uuid
 from functools import wraps
 from pathlib import PurePosixPath
@@ -20,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +29,8 @@ from . import markup, media, workflow
 from .forms import FilingForm, FilingPhotoForm
 from .models import LivePage, Photo, Update
 from .permissions import policy
+
+logger = logging.getLogger(__name__)
 
 Status = Update.Status
 
@@ -68,7 +72,15 @@ def store_photo(file, user):
     carries one, else the reporter's and the publisher's (``Photo.house_credit``). Raises
     ``ValidationError`` saying what is wrong."""
     photo = Photo(image=file, uploaded_by=user)
-    photo.save()
+    try:
+        photo.save()
+    except media.STORAGE_UNAVAILABLE as error:
+        # The words around it are kept (the form, the browser's copy): only the photo waits.
+        logger.warning("Photo not stored: the storage did not take it (%s: %s)",
+                       type(error).__name__, error)
+        raise ValidationError(_("The photo store is not answering just now, so this photo was "
+                                "not kept. Your words are safe: add the photo again in a "
+                                "minute.")) from error
     return photo
 
 

@@ -32,6 +32,14 @@ from .conf import settings
 # The STORAGES alias of files readers may not see.
 PRIVATE_STORAGE = "liveblogs_private"
 
+try:  # object storage through django-storages (boto3), where the site uses it
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:
+    BotoCoreError = ClientError = OSError
+# What a storage raises when it cannot store a file: a folder full or gone, an object store that
+# does not answer or refuses. An upload that meets one is refused with a message, never a 500.
+STORAGE_UNAVAILABLE = (OSError, BotoCoreError, ClientError)
+
 
 class PrivateStorage(LazyObject):
     """``STORAGES["liveblogs_private"]`` if the site has one (a private bucket, a folder), else a

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .conf import settings
 from .forms import AskForm
 from .models import LivePage, Photo, ReaderSubmission
-from .ratelimit import client_address, hash_address, rate_limit_wait
+from .ratelimit import CountUnavailable, client_address, hash_address, rate_limit_wait
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,11 @@ def ask(request, slug):
         return render(request, "liveblogs/ask.html", context(page, callout, words), status=400)
     # From here each attempt counts against the address, before any photo is decoded: a
     # message, a bot's attempt, or a photo to check.
-    if wait := rate_limit_wait(address_hash):
+    try:
+        wait = rate_limit_wait(address_hash)
+    except CountUnavailable as error:
+        return not_counted(request, page, callout, words, error)
+    if wait:
         return limited(request, page, callout, wait)
     form = AskForm(request.POST, request.FILES, callout=callout) if photo and words_valid else words
     valid = words_valid and (form is words or form.is_valid())
@@ -140,6 +144,17 @@ def limited(request, page, callout, wait):
         status=429,
     )
     response["Retry-After"] = str(wait)
+    return response
+
+
+def not_counted(request, page, callout, words, error):
+    """The shared cache cannot count messages just now: a 503 with Retry-After, and the form
+    holding the reader's words (and its token, unspent) to send again in a moment."""
+    logger.warning("Reader message not taken: the rate limit could not count it (%s)", error)
+    words.add_error(None, _("Your message could not be sent just now. It is still here: "
+                            "please press Send again in a minute."))
+    response = render(request, "liveblogs/ask.html", context(page, callout, words), status=503)
+    response["Retry-After"] = "60"
     return response
 
 

@@ -48,6 +48,12 @@ def hash_address(address):
     ).hexdigest()
 
 
+class CountUnavailable(Exception):
+    """The shared cache could not count a message (Redis is away). The limit then fails closed:
+    a limit that cannot be counted lets a flood through to the desk and to the photo decoder, so
+    the message is refused for now and the reader keeps their words (``questions.ask``)."""
+
+
 def rate_limit_wait(address_hash, *, count=True):
     """Count one message from this address; return the seconds to wait when it is over the
     limit (``ASK_RATE_LIMIT`` per ``ASK_RATE_WINDOW`` seconds), or 0.
@@ -57,7 +63,8 @@ def rate_limit_wait(address_hash, *, count=True):
     decoding at all.
 
     A fixed window in the shared cache: ``add`` then ``incr`` are atomic in Redis and in the local
-    cache, so app servers and threads racing each other count every message.
+    cache, so app servers and threads racing each other count every message. Raises
+    ``CountUnavailable`` when the cache cannot count.
     """
     window = max(int(settings.ASK_RATE_WINDOW), 1)
     now = time.time()
@@ -66,12 +73,15 @@ def rate_limit_wait(address_hash, *, count=True):
     if not count:
         sent = cache.get(key, 0) + 1
     else:
-        cache.add(key, 0, window + 5)
         try:
-            sent = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window + 5)
-            sent = 1
+            cache.add(key, 0, window + 5)
+            try:
+                sent = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, window + 5)
+                sent = 1
+        except Exception as error:  # whatever the cache backend raises when it cannot count
+            raise CountUnavailable(str(error)) from error
     if sent > settings.ASK_RATE_LIMIT:
         return max(int((slot + 1) * window - now) + 1, 1)
     return 0

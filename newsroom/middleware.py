@@ -143,7 +143,9 @@ def service_unavailable(request, error):
         )
     else:
         # No request context: its processors may need the database that is away.
-        response = HttpResponse(render_to_string("503.html"), status=503)
+        response = HttpResponse(
+            render_to_string("503.html", {"sent": request.method == "POST"}), status=503
+        )
     response["Retry-After"] = str(RETRY_AFTER)
     add_never_cache_headers(response)
     log_response(

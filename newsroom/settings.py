@@ -131,6 +131,9 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "newsroom.cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # An unreachable Redis costs a request at most this long; the site then answers from
+            # the database for a few seconds before trying again (newsroom/cache.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
