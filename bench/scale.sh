@@ -134,6 +134,12 @@ import boto3
 boto3.client('s3', endpoint_url='$DJANGO_S3_ENDPOINT_URL', region_name='us-east-1',
              aws_access_key_id='scale', aws_secret_access_key='scale').create_bucket(Bucket='newsroom-scale')"
   STORAGE_LABEL="S3 (moto server on 127.0.0.1:$S3_PORT, bucket newsroom-scale)"
+  # The settings read DJANGO_S3_* only where object storage is configured (django-storages).
+  backend="$(cd "$ROOT" && "$PY" -c 'import django; django.setup()
+from django.core.files.storage import storages
+print(type(storages["liveblogs_private"]).__module__)')"
+  [[ $backend == storages.* ]] ||
+    STORAGE_LABEL="one media folder shared by both servers (moto runs, but these settings do not read DJANGO_S3_*)"
 fi
 
 echo "Building the live page (PostgreSQL database $DB, Redis database $REDIS_DB, $STORAGE_LABEL)..."
