@@ -139,8 +139,8 @@ class Editor:
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; "
             f"filename=\"count.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
         ).encode() + picture.getvalue() + f"\r\n--{boundary}--\r\n".encode()
-        status, _, data = self.request(base, "POST", "/file/photos/", body,
-                                       {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        kind = f"multipart/form-data; boundary={boundary}"
+        status, _, data = self.request(base, "POST", "/file/photos/", body, {"Content-Type": kind})
         if status != 200:
             raise RuntimeError(f"upload through {base}: {status} {data[:300]!r}")
         return json.loads(data)["photo"]
@@ -151,9 +151,9 @@ def fetch(url, headers=None):
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=REQUEST_TIMEOUT)
     try:
+        host = parts.netloc if parts.hostname != "127.0.0.1" else "127.0.0.1"
         conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
-                     headers={"Host": parts.netloc if parts.hostname != "127.0.0.1" else "127.0.0.1",
-                              **(headers or {})})
+                     headers={"Host": host, **(headers or {})})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -208,9 +208,11 @@ async def follow(n, edge, changes_url, version, interval, until, log):
         try:
             if conn is None:
                 conn = await asyncio.wait_for(asyncio.open_connection(host, port), REQUEST_TIMEOUT)
-            status, got, body = await asyncio.wait_for(http_get(*conn, path, headers), REQUEST_TIMEOUT)
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
-            log.append((n, start, time.monotonic() - start, "error", type(error).__name__, None, ()))
+            status, got, body = await asyncio.wait_for(http_get(*conn, path, headers),
+                                                       REQUEST_TIMEOUT)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as error:
+            took = time.monotonic() - start
+            log.append((n, start, took, "error", type(error).__name__, None, ()))
             if conn:
                 conn[1].close()
             conn, failures = None, failures + 1
@@ -239,7 +241,8 @@ async def follow(n, edge, changes_url, version, interval, until, log):
         delay = interval
         if failures:
             delay = min(delay * 2**failures, max(300, delay))
-        await asyncio.sleep(max(0.0, min(delay - (time.monotonic() - start), until - time.monotonic())))
+        wait = min(delay - (time.monotonic() - start), until - time.monotonic())
+        await asyncio.sleep(max(0.0, wait))
     if conn:
         conn[1].close()
 
@@ -346,7 +349,7 @@ def run(edge, a, b, seconds, count):
     # No reader ever sees the version go backwards.
     regressions = 0
     last = {}
-    for n, start, took, status, _, seen, ids in sorted(log, key=lambda e: (e[0], e[1])):
+    for n, _, _, _, _, seen, _ in sorted(log, key=lambda e: (e[0], e[1])):
         if seen is None:
             continue
         if seen < last.get(n, 0):
@@ -357,7 +360,7 @@ def run(edge, a, b, seconds, count):
 
     # Every update reaches every reader within one interval plus max-age of being published.
     first_seen = {}
-    for n, start, took, status, _, seen, ids in log:
+    for n, start, took, _, _, _, ids in log:
         for update_id in ids:
             key = (n, update_id)
             first_seen[key] = min(first_seen.get(key, float("inf")), start + took)
@@ -367,7 +370,7 @@ def run(edge, a, b, seconds, count):
     # app process may keep a page's state (liveblogs/memo.py) after another server changed it.
     limit = interval + MAX_AGE + NGINX_ROUNDING + MEMO_SECONDS
     readers_seen = {entry[0] for entry in log}
-    for update_id, sent, done, _ in published:
+    for update_id, _, done, _ in published:
         for n in readers_seen:
             at = first_seen.get((n, update_id))
             if at is None:
@@ -379,7 +382,8 @@ def run(edge, a, b, seconds, count):
     print(f"lost updates: {lost} (of {len(published)} updates x {len(readers_seen)} readers); "
           f"late (> {limit} s): {late}; publish to reader: p50 "
           f"{statistics.median(delays) if delays else 0:.1f} s, "
-          f"p99 {percentile(delays, 99) if delays else 0:.1f} s, max {max(delays, default=0):.1f} s; "
+          f"p99 {percentile(delays, 99) if delays else 0:.1f} s, "
+          f"max {max(delays, default=0):.1f} s; "
           f"over {interval + MAX_AGE} s: {sum(d > interval + MAX_AGE for d in delays)}")
     check(lost == 0 and len(readers_seen) == count, f"every update reached all {count} readers")
     check(late == 0, f"each within one poll interval plus the cache's max-age, whole seconds in "
