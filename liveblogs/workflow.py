@@ -238,7 +238,8 @@ def schedule(update, at, *, by):
     update.edited_by = by
     update.save(update_fields=["publish_at", "scheduled_by", "edited_by"])
     transaction.on_commit(lambda: publish_when_due(at))
-    record_revision(update, by=by, note=_("Scheduled for %(time)s.") % {"time": local_time(update, at)})
+    note = _("Scheduled for %(time)s.") % {"time": local_time(update, at)}
+    record_revision(update, by=by, note=note)
 
 
 @transaction.atomic

@@ -1,20 +1,23 @@
 """Scheduled updates ("publish at"), on a frozen clock: out of every public output until their
 time, then published once by the ordinary verb, the page's version moving for readers' polls."""
 
+import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.urls import reverse
 
 from liveblogs import tasks, workflow
 from liveblogs.models import LivePage, Update, UpdateRevision
+from liveblogs.roles import EDITORS, REPORTERS
 
-from .factories import make_page, make_photo, make_reporter, make_update
+from .factories import make_page, make_photo, make_reporter, make_update, make_user
 
 pytestmark = pytest.mark.django_db
 Status = Update.Status
@@ -116,7 +119,8 @@ def test_a_stale_task_does_nothing(clock, page, editor):
     assert tasks.publish_scheduled.call() == []
     update.refresh_from_db()
     assert (update.status, update.publish_at, update.scheduled_by) == (Status.DRAFT, None, None)
-    assert list(UpdateRevision.objects.filter(update=update).order_by("pk").values_list("note", flat=True))[-3:] == [
+    notes = UpdateRevision.objects.filter(update=update).order_by("pk").values_list("note", flat=True)
+    assert list(notes)[-3:] == [
         "Scheduled for Nov 30, 4:47 p.m. EST.", "Scheduled for Nov 30, 5:47 p.m. EST.",
         "Schedule cancelled.",
     ]
@@ -183,7 +187,8 @@ def test_editing_through_save_edit_keeps_the_revision_rules(clock, page, editor)
 
 
 def test_publish_due_command_refuses_bad_input_in_one_sentence():
-    with pytest.raises(CommandError, match=r"^--every takes a number of seconds from 1 to 3,600, not 0\.$"):
+    refused = r"^--every takes a number of seconds from 1 to 3,600, not 0\.$"
+    with pytest.raises(CommandError, match=refused):
         call_command("publish_due", every=0)
 
 
@@ -215,3 +220,205 @@ def test_a_reporters_scheduled_update_is_published_by_them(clock, page, reporter
     assert [u.pk for u in published] == [update.pk]
     update.refresh_from_db()
     assert update.published_by == reporter_user
+
+
+# The desk ---------------------------------------------------------------------------------------
+
+
+
+
+def desk_url(name, page, *args):
+    return reverse(f"admin:liveblogs_livepage_desk{name}", args=[page.pk, *args])
+
+
+@pytest.fixture
+def desk(client, editor):
+    client.force_login(editor)
+    return client
+
+
+def test_the_desk_schedules_from_the_composer_in_the_pages_time(desk, clock, page, editor):
+    html = desk.get(desk_url("", page)).content.decode()
+    assert 'name="publish_at"' in html and "America/Toronto" in html
+    answer = desk.post(desk_url("_new", page), {
+        "headline": "Evacuation order lifted for Quay Street", "body": "<p>From Saturday.</p>",
+        "action": "publish", "filing_key": str(uuid.uuid4()), "publish_at": "2026-11-30T16:47",
+    })
+    assert answer.status_code == 200, answer.content
+    card = answer.json()["update"]
+    assert card["place"] == "scheduled" and "Scheduled for Nov 30, 4:47 p.m. EST" in card["html"]
+    update = Update.objects.get(pk=card["id"])
+    assert (update.status, update.publish_at, update.scheduled_by) == (Status.DRAFT, AT, editor)
+    html = desk.get(desk_url("", page)).content.decode()
+    scheduled_section = html[html.index('data-place="scheduled"'):html.index('data-place="stream"')]
+    assert "Evacuation order lifted" in scheduled_section and "Cancel schedule" in scheduled_section
+    assert "Evacuation order lifted" not in desk.get(f"/live/{page.slug}/").content.decode()
+
+
+def test_the_desk_refuses_a_time_already_past(desk, clock, page):
+    answer = desk.post(desk_url("_new", page), {
+        "headline": "Too late", "body": "<p>x</p>", "action": "publish",
+        "filing_key": str(uuid.uuid4()), "publish_at": "2026-11-30T15:30",
+    })
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["publish_at"] == [
+        "Nov 30, 3:30 p.m. EST has passed: choose a time still to come, or publish it now."
+    ]
+    assert not Update.objects.exists()
+
+
+def test_the_desk_edits_the_time_with_the_revision_rules_and_cancels(desk, clock, page, editor):
+    update = scheduled(page, editor)
+    data = desk.get(desk_url("_update", page, update.pk)).json()
+    assert data["publish_at"] == "2026-11-30T16:47"
+    fields = {"headline": update.headline, "body": update.body, "action": "draft",
+              "revision": data["revision"], "publish_at": "2026-11-30T17:15"}
+    assert desk.post(desk_url("_update", page, update.pk), fields).status_code == 200
+    update.refresh_from_db()
+    assert update.publish_at == datetime(2026, 11, 30, 22, 15, tzinfo=UTC)
+    # The same form again, at the revision it loaded: a colleague's newer save wins.
+    stale = desk.post(desk_url("_update", page, update.pk), {**fields, "publish_at": ""})
+    assert stale.status_code == 409
+    update.refresh_from_db()
+    assert update.publish_at is not None
+
+    answer = desk.post(desk_url("_act", page, update.pk, "cancel-schedule"))
+    assert answer.json()["update"]["place"] == "drafts"
+    update.refresh_from_db()
+    assert update.publish_at is None and update.status == Status.DRAFT
+    clock.move_to(AT + timedelta(hours=1))
+    assert workflow.publish_due() == ([], [])
+
+
+def test_the_desk_hears_when_it_goes_out(desk, clock, page, editor):
+    update = scheduled(page, editor)
+    since = NOW.timestamp()
+    clock.move_to(AT + timedelta(seconds=1))
+    workflow.publish_due()
+    changes = desk.get(desk_url("_changes", page), {"since": since}).json()
+    assert [(u["id"], u["place"]) for u in changes["updates"]] == [(update.pk, "stream")]
+
+
+def test_a_submitted_update_scheduled_leaves_the_approval_queue(desk, clock, page, editor):
+    update = make_update(live_page=page, headline="From the field", status=Status.SUBMITTED)
+    update.schedule(AT, by=editor)
+    html = desk.get(desk_url("", page)).content.decode()
+    waiting = html[html.index('data-place="waiting"'):html.index('data-place="drafts"')]
+    assert "From the field" not in waiting
+    assert desk.get(desk_url("_changes", page), {"since": 0}).json()["waiting"] == 0
+    clock.move_to(AT)
+    workflow.publish_due()
+    update.refresh_from_db()
+    assert update.status == Status.PUBLISHED
+
+
+# The admin --------------------------------------------------------------------------------------
+
+
+def admin_form(update, **changes):
+    return {
+        "live_page": update.live_page_id, "headline": update.headline, "body": update.body,
+        "video": "", "status": update.status, "published_at_0": "", "published_at_1": "",
+        "publish_at_0": "", "publish_at_1": "", "correction_note": "", "corrected_at_0": "",
+        "corrected_at_1": "", "bylines-TOTAL_FORMS": 0, "bylines-INITIAL_FORMS": 0,
+        "update_photos-TOTAL_FORMS": 0, "update_photos-INITIAL_FORMS": 0,
+        "revision": Update.objects.get(pk=update.pk).revision, **changes,
+    }
+
+
+def test_the_admin_schedules_in_the_pages_time_and_lists_it(desk, clock, page, editor):
+    update = make_update(live_page=page, headline="Evacuation order lifted", status=Status.DRAFT)
+    change = reverse("admin:liveblogs_update_change", args=[update.pk])
+    form = desk.get(change).content.decode()
+    assert 'name="publish_at_0"' in form and "In America/Toronto time, the live page's" in form
+    answer = desk.post(change, admin_form(update, publish_at_0="2026-11-30", publish_at_1="16:47"))
+    assert answer.status_code == 302, answer.context["adminform"].form.errors
+    update.refresh_from_db()
+    assert update.publish_at == AT and update.scheduled_by == editor
+    listing = desk.get(reverse("admin:liveblogs_update_changelist")).content.decode()
+    assert "Scheduled for Nov 30, 4:47 p.m. EST" in listing
+    # Shown again as typed, in the page's time.
+    assert 'value="16:47:00"' in desk.get(change).content.decode()
+
+    past = desk.post(change, admin_form(update, publish_at_0="2026-11-30", publish_at_1="15:00"))
+    assert "Nov 30, 3:00 p.m. EST has passed" in past.content.decode()
+
+    run = desk.post(reverse("admin:liveblogs_update_changelist"),
+                    {"action": "cancel_schedule", "_selected_action": [update.pk]})
+    assert run.status_code == 302
+    update.refresh_from_db()
+    assert update.publish_at is None
+
+
+# Who may schedule ---------------------------------------------------------------------------------
+
+
+def filer(page, *, publish):
+    user = make_user()
+    user.groups.add(Group.objects.get(name=REPORTERS))
+    if publish:
+        user.user_permissions.add(Permission.objects.get(codename="publish_update"))
+    page.desk.add(make_reporter(user=user))
+    return user
+
+
+def file_form(client):
+    html = client.get("/file/").content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="(filing_key|revision)" value="([^"]*)"', html))
+    return html, fields
+
+
+@pytest.mark.parametrize("role, may", [
+    ("reporter", False), ("reporter_publisher", True), ("editor", True),
+])
+def test_who_may_schedule_from_file(client, clock, role, may):
+    page = make_page(title="Harbour flood", time_zone="America/Toronto", needs_approval=True)
+    if role == "editor":
+        user = make_user(is_staff=True)
+        user.groups.add(Group.objects.get(name=EDITORS))
+        page.desk.add(make_reporter(user=user))
+    else:
+        user = filer(page, publish=role == "reporter_publisher")
+    client.force_login(user)
+    html, fields = file_form(client)
+    assert ('name="publish_at"' in html) is may
+    answer = client.post("/file/", {
+        **fields, "live_page": page.pk, "headline": "Evacuation order lifted",
+        "body": "From Saturday.", "action": "publish" if may else "submit",
+        "publish_at": "2026-11-30T16:47",
+    })
+    update = Update.objects.get()
+    if may:
+        assert answer.status_code == 302
+        assert (update.status, update.publish_at, update.scheduled_by) == (Status.DRAFT, AT, user)
+        assert "Scheduled" in client.get(answer["Location"]).content.decode()
+        assert "scheduled for Nov 30, 4:47 p.m. EST" in client.get("/file/mine/").content.decode()
+    else:
+        # The field is not offered, and a time sent anyway is not taken.
+        assert (update.status, update.publish_at) == (Status.SUBMITTED, None)
+
+
+def test_a_reporter_may_not_change_what_an_editor_scheduled(client, clock, page, editor):
+    rita = filer(page, publish=False)
+    update = make_update(live_page=page, status=Status.SUBMITTED, created_by=rita)
+    update.schedule(AT, by=editor)
+    client.force_login(rita)
+    assert client.get(f"/file/{update.pk}/").status_code == 404
+    assert "scheduled for" in client.get("/file/mine/").content.decode()
+
+
+def test_a_publisher_reporter_edits_and_cancels_in_file(client, clock, page):
+    sam = filer(page, publish=True)
+    update = make_update(live_page=page, status=Status.DRAFT, created_by=sam, headline="Ferry")
+    update.schedule(AT, by=sam)
+    client.force_login(sam)
+    edit = client.get(f"/file/{update.pk}/").content.decode()
+    assert 'value="2026-11-30T16:47"' in edit and "Scheduled for Nov 30, 4:47 p.m. EST" in edit
+    revision = re.search(r'name="revision" value="(\d+)"', edit).group(1)
+    answer = client.post(f"/file/{update.pk}/", {
+        "filing_key": str(uuid.uuid4()), "revision": revision, "headline": "Ferry",
+        "body": "Water is rising.", "action": "draft", "publish_at": "",
+    })
+    assert answer.status_code == 302
+    update.refresh_from_db()
+    assert update.publish_at is None and update.status == Status.DRAFT

@@ -233,9 +233,8 @@ class UpdateAdminForm(forms.ModelForm):
         at = cleaned_data.get("publish_at")
         if at and page and "publish_at" in self.changed_data:
             try:
-                workflow.check_schedulable(
-                    Update(live_page=page, status=cleaned_data.get("status", self.instance.status)), at
-                )
+                status = cleaned_data.get("status", self.instance.status)
+                workflow.check_schedulable(Update(live_page=page, status=status), at)
             except ValidationError as error:
                 self.add_error("publish_at", error)
         if (

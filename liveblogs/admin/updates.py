@@ -168,7 +168,7 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         form.may_withdraw = policy.is_editor(request.user)  # a class of its own per call
         if "publish_at" in form.base_fields:
-            zone = obj.live_page.time_zone if obj is not None else timezone.get_current_timezone_name()
+            zone = obj.live_page.time_zone if obj else timezone.get_current_timezone_name()
             form.base_fields["publish_at"].help_text = _(
                 "In %(zone)s time, the live page's. Until then the update stays as it is, out of "
                 "readers' sight; at that time it is published. Empty it to cancel."
@@ -289,7 +289,8 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
     def schedule(self, update):
         if update.publish_at is None:
             return ""
-        return _("Scheduled for %(time)s") % {"time": workflow.local_time(update, update.publish_at)}
+        time = workflow.local_time(update, update.publish_at)
+        return _("Scheduled for %(time)s") % {"time": time}
 
     @admin.display(description=_("live page"), ordering="live_page__title")
     def page(self, update):
