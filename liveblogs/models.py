@@ -1340,8 +1340,9 @@ class Update(models.Model):
         workflow.check_publishable(self.photos.all())
 
     @property
-    def is_scheduled(self):
-        return self.publish_at is not None
+    def is_late(self):
+        """Scheduled, and its time has passed: the worker is away, or it may not go out."""
+        return self.publish_at is not None and self.publish_at <= timezone.now()
 
     # The verbs, in workflow.py.
 

@@ -63,6 +63,8 @@ def check_schedulable(update, at, *, now=None):
     Status = type(update).Status
     if update.status in (Status.PUBLISHED, Status.WITHDRAWN):
         raise ValidationError(_("Only an update not yet published can be scheduled."))
+    if update.live_page.status == update.live_page.Status.ENDED:
+        raise ValidationError(_("Coverage on this page has ended: reopen it to schedule updates."))
     if at <= (now or timezone.now()):
         raise ValidationError(
             _("%(time)s has passed: choose a time still to come, or publish it now.")
@@ -287,6 +289,9 @@ def publish_due(now=None):
                 if update is None:
                     continue
                 by = update.scheduled_by
+                if update.live_page.status == update.live_page.Status.ENDED:
+                    # A recap takes corrections, not new updates: reopen the page to publish it.
+                    raise ValidationError(_("Its live page has ended."))
                 if by is None or not policy.can_publish(by, update.live_page):
                     raise ValidationError(
                         _("Whoever scheduled it may no longer publish on this page.")

@@ -146,6 +146,9 @@ def test_a_time_already_past_is_refused_in_the_pages_time(clock, page, editor):
     published = make_update(live_page=page)
     with pytest.raises(ValidationError, match="Only an update not yet published"):
         published.schedule(AT, by=editor)
+    page.end()
+    with pytest.raises(ValidationError, match="Coverage on this page has ended"):
+        update.schedule(AT, by=editor)
 
 
 def test_a_photo_without_alt_text_is_refused_when_scheduling(clock, page, editor):
@@ -169,6 +172,19 @@ def test_one_that_may_not_go_out_at_its_time_stays_scheduled_and_is_reported(clo
         f"Not published: “Evacuation order lifted for Quay Street” (update {update.pk}), due "
         "Nov 30, 4:47 p.m. EST: "
     )
+
+
+def test_nothing_goes_out_on_a_page_that_has_ended(desk, clock, page, editor):
+    update = scheduled(page, editor)
+    page.end()
+    clock.move_to(AT + timedelta(seconds=1))
+    published, refused = workflow.publish_due()
+    assert published == [] and [(u.pk, why) for u, why in refused] == [
+        (update.pk, "Its live page has ended.")
+    ]
+    # The desk sees it late.
+    html = desk.get(desk_url("", page)).content.decode()
+    assert "late: not published yet" in html[html.index('data-place="scheduled"'):]
 
 
 def test_editing_through_save_edit_keeps_the_revision_rules(clock, page, editor):
