@@ -28,7 +28,10 @@ node_modules/.installed: package.json package-lock.json
 run: $(VENV)/.site
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py demo
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@# Tasks run at once here (no worker), so nothing waits for a "publish at" time: publish_due
+	@# looks every 5 seconds beside the server, and stops with it.
+	DJANGO_DEBUG=1 $(BIN)/python manage.py publish_due --every 5 & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+		DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Biome, as package-lock.json pins it, lints the JavaScript and CSS and checks their formatting
 # (biome.json) before the tests; `make format` applies its fixes. Without it the check skips with a

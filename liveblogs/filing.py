@@ -217,7 +217,10 @@ def save_filing(form, photos):
     action = data["action"]
     if update.pk is None:
         update.filing_key = data["filing_key"]
-    if action == FilingForm.PUBLISH:
+    if action == FilingForm.PUBLISH and update.publish_at:
+        # Scheduled: it stays as it is (a draft, or waiting) until its time.
+        update.status = update.status if update.pk else Status.DRAFT
+    elif action == FilingForm.PUBLISH:
         update.status = Status.PUBLISHED
     elif action == FilingForm.SUBMIT:
         update.status = Status.SUBMITTED

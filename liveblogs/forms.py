@@ -11,11 +11,12 @@ from django import forms
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import images, markup
+from . import images, markup, workflow
 from .conf import settings as app_settings
 from .models import LivePage, Photo, ReaderSubmission, Reporter, Update
 from .permissions import policy
@@ -104,6 +105,49 @@ class NewPhotosField(forms.FileField):
         return [file for file in (data or []) if file]
 
 
+class PublishAtField(forms.DateTimeField):
+    """ "Publish at": a date and time typed in the live page's time zone (a phone's or a desktop
+    browser's own date and time picker), whichever zone the site or the browser is in.
+
+    ``for_page`` turns the cleaned value, which Django read in the current time zone, into that
+    time in ``page``'s; ``shown`` is how a stored time fills the input again."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Publish at"))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    @staticmethod
+    def for_page(value, page):
+        if value is None or page is None:
+            return value
+        return timezone.make_aware(timezone.make_naive(value), page.tzinfo)
+
+    @staticmethod
+    def shown(value, page):
+        return timezone.localtime(value, page.tzinfo).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def clean_publish_at(form, cleaned, page, *, user):
+    """The "publish at" time of ``form`` (a field named ``publish_at``), in ``page``'s time
+    zone; an error on the field when ``user`` may not publish there or the time cannot be kept.
+    Where it did not change, nothing is checked (a scheduled update that is late stays so)."""
+    at = PublishAtField.for_page(cleaned.get("publish_at"), page)
+    cleaned["publish_at"] = at
+    if at is None or page is None or at == form.instance.publish_at:
+        return
+    if not policy.can_schedule(user, page):
+        form.add_error("publish_at", _("Only those who may publish on “%(page)s” can schedule "
+                                       "an update.") % {"page": page})
+        return
+    try:
+        workflow.check_schedulable(Update(live_page=page, status=form.instance.status), at)
+    except forms.ValidationError as error:
+        form.add_error("publish_at", error)
+
+
 class FilingForm(forms.ModelForm):
     """What a reporter files: the page, a headline, the text, co-authors and photos.
 
@@ -144,8 +188,8 @@ class FilingForm(forms.ModelForm):
 
     class Meta:
         model = Update
-        fields = ["live_page", "headline", "body"]
-        field_classes = {"headline": TypedText}
+        fields = ["live_page", "headline", "body", "publish_at"]
+        field_classes = {"headline": TypedText, "publish_at": PublishAtField}
         widgets = {
             "headline": forms.TextInput(
                 attrs={"autocapitalize": "sentences", "enterkeyhint": "next"}
@@ -178,6 +222,17 @@ class FilingForm(forms.ModelForm):
             ]
         if not self.is_published:
             del self.fields["minor"]
+        if self.is_published or not any(policy.can_schedule(user, page) for page in pages):
+            del self.fields["publish_at"]
+        else:
+            page = self.instance.live_page if self.instance.live_page_id else None
+            self.initial["publish_at"] = PublishAtField.shown(self.instance.publish_at, page)
+            self.fields["publish_at"].help_text = _(
+                "Leave empty to publish now. With a time, Publish schedules it: it stays out of "
+                "readers' sight until then. In the live page's time zone: %(zones)s."
+            ) % {"zones": page.time_zone if page else ", ".join(sorted({
+                page.time_zone for page in pages if policy.can_schedule(user, page)
+            }))}
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -226,6 +281,8 @@ class FilingForm(forms.ModelForm):
         if action == self.SAVE and not self.is_published:
             action = self.DRAFT
         cleaned["action"] = action
+        if "publish_at" in self.fields:
+            clean_publish_at(self, cleaned, page or None, user=self.user)
         if action != self.DRAFT and "body" in cleaned and not cleaned["body"].strip():
             self.add_error("body", _("Write the update's text before sending it."))
         return cleaned

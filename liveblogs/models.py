@@ -984,6 +984,14 @@ class UpdateQuerySet(VersionedQuerySet):
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
 
+    def scheduled(self):
+        """Updates waiting for their "publish at" time, soonest first."""
+        return self.filter(publish_at__isnull=False).order_by("publish_at", "pk")
+
+    def due(self, now=None):
+        """Scheduled updates whose time has come (``now``, or the clock's)."""
+        return self.scheduled().filter(publish_at__lte=now or timezone.now())
+
     def for_readers(self):
         """Published updates with everything ``_update.html`` shows, in a fixed number of
         queries: permalinks and feeds start here."""
@@ -1131,6 +1139,18 @@ class Update(models.Model):
         _("published at"), null=True, blank=True, db_index=True,
         help_text=_("Shown to readers. Set when first published; may be changed."),
     )
+    # A scheduled update stays a draft or a submitted update, so every public queryset (which
+    # asks for published ones) keeps it out with no rule of its own; at its time the task worker
+    # (or ``manage.py publish_due``) runs the ordinary publish verb (``workflow.publish_due``).
+    publish_at = models.DateTimeField(
+        _("publish at"), null=True, blank=True,
+        help_text=_("Leave empty to publish by hand. The update stays out of readers' sight until "
+                    "then."),
+    )
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("scheduled by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
     pinned = models.BooleanField(_("pinned"), default=False, help_text=_("Shown first on the page."))
     key_event = models.BooleanField(_("key event"), default=False)
     correction_note = models.TextField(
@@ -1188,6 +1208,11 @@ class Update(models.Model):
                 condition=Q(key_event=True, status="published"),
                 name="update_key_events",
             ),
+            # What the worker and ``publish_due`` look for: only scheduled rows are indexed.
+            models.Index(
+                fields=["publish_at"], condition=Q(publish_at__isnull=False),
+                name="update_scheduled",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -1198,6 +1223,11 @@ class Update(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "submitted", "published", "withdrawn"]),
                 name="update_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(publish_at__isnull=True) | Q(status__in=["draft", "submitted"]),
+                name="update_scheduled_not_yet_out",
+                violation_error_message=_("Only an update not yet published can be scheduled."),
             ),
             models.UniqueConstraint(
                 fields=["live_page"],
@@ -1220,6 +1250,11 @@ class Update(models.Model):
         self.body = clean_html(self.body)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        if self.status in UpdateQuerySet.SHOWN and self.publish_at is not None:
+            # Out by another way (a form's status, an import): the schedule has done its job.
+            self.publish_at = self.scheduled_by = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "publish_at", "scheduled_by"}
         adding = self._state.adding
         loaded_revision = self.revision
         # Every save makes forms opened before it stale. Counted in the database, not from the
@@ -1304,6 +1339,11 @@ class Update(models.Model):
     def check_publishable(self):
         workflow.check_publishable(self.photos.all())
 
+    @property
+    def is_late(self):
+        """Scheduled, and its time has passed: the worker is away, or it may not go out."""
+        return self.publish_at is not None and self.publish_at <= timezone.now()
+
     # The verbs, in workflow.py.
 
     def lock(self):
@@ -1320,6 +1360,12 @@ class Update(models.Model):
 
     def withdraw(self, *, by, reason=""):
         return workflow.withdraw(self, by=by, reason=reason)
+
+    def schedule(self, at, *, by):
+        return workflow.schedule(self, at, by=by)
+
+    def cancel_schedule(self, *, by):
+        return workflow.cancel_schedule(self, by=by)
 
     def send_back(self, *, by, note):
         return workflow.send_back(self, by=by, note=note)

@@ -103,25 +103,34 @@ class DeskPolicy:
         own = updates.filter(created_by=user)
         if self.may_publish(user):
             return own
+        # A scheduled update is approved to go out as it stands: like a published one, it is
+        # changed only by those who may publish it.
         return own.filter(
-            Q(status__in=[Status.DRAFT, Status.SUBMITTED])
-            | Q(status=Status.PUBLISHED, live_page__needs_approval=False)
+            Q(status__in=[Status.DRAFT, Status.SUBMITTED], publish_at__isnull=True)
+            | Q(status__in=[Status.DRAFT, Status.SUBMITTED, Status.PUBLISHED],
+                live_page__needs_approval=False)
         )
 
     def can_change(self, user, update):
         """Whether ``user`` may change ``update`` in the admin's change form.
 
         Reporters change their own updates; a colleague's are the editors'. What readers see or
-        saw (published, withdrawn) takes the publish permission; withdrawn ones stay editable by
+        saw (published, withdrawn), or will see at a set time (scheduled), takes the publish
+        permission; withdrawn ones stay editable by
         editors in the admin (for the record), unlike in ``/file/``.
         """
         from .models import Update
 
         if not self.is_editor(user) and update.created_by_id != user.pk:
             return False
-        if update.status in (Update.Status.PUBLISHED, Update.Status.WITHDRAWN):
+        if update.status in (Update.Status.PUBLISHED, Update.Status.WITHDRAWN) or update.publish_at:
             return self.may_publish(user)
         return user.has_perm("liveblogs.change_update")
+
+    def can_schedule(self, user, page):
+        """Setting, changing or cancelling an update's "publish at" time: publishing later is
+        publishing, so whoever may publish on the page."""
+        return self.can_publish(user, page)
 
     # Photos ----------------------------------------------------------------------------------
 

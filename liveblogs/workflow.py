@@ -9,12 +9,16 @@ update is pinned per page (``unpin_others``), what publishing sets off (``went_p
 an editor who saved too late is told (``conflict_message``).
 """
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from .sanitize import clean_html
+
+logger = logging.getLogger(__name__)
 
 
 class EditConflict(Exception):
@@ -45,6 +49,27 @@ def check_publishable(photos):
     problems = [problem for photo in photos if (problem := photo.publishing_problem())]
     if problems:
         raise ValidationError(problems)
+
+
+def local_time(update, moment):
+    """``moment`` as the desk reads it: in the live page's time zone, the zone named."""
+    return dateformat.format(timezone.localtime(moment, update.live_page.tzinfo), "M j, g:i a T")
+
+
+def check_schedulable(update, at, *, now=None):
+    """Refuse a "publish at" time that cannot be kept: one already past (a slip of the day or
+    the hour is likelier than a wish to publish at once, which is what Publish is for), or on an
+    update readers already see."""
+    Status = type(update).Status
+    if update.status in (Status.PUBLISHED, Status.WITHDRAWN):
+        raise ValidationError(_("Only an update not yet published can be scheduled."))
+    if update.live_page.status == update.live_page.Status.ENDED:
+        raise ValidationError(_("Coverage on this page has ended: reopen it to schedule updates."))
+    if at <= (now or timezone.now()):
+        raise ValidationError(
+            _("%(time)s has passed: choose a time still to come, or publish it now.")
+            % {"time": local_time(update, at)}
+        )
 
 
 def lock(update):
@@ -95,12 +120,14 @@ def save_edit(update, *, by, expected_revision=None, minor=False, authors=None, 
         # The row's status, not the one this instance may have loaded long ago.
         update._loaded_status = current.status
     now = timezone.now()
+    photos = None if photos is None else list(photos)
+    note = reschedule(update, current.publish_at if current else None, by=by, now=now,
+                      photos=photos)
     old_note = current.correction_note if current else ""
     if update.correction_note.strip() != old_note.strip():
         update.corrected_at = now if update.correction_note.strip() else None
         minor = False
     authors = None if authors is None else list(authors)
-    photos = None if photos is None else list(photos)
     Status = Update.Status
     if (
         current is not None
@@ -137,8 +164,32 @@ def save_edit(update, *, by, expected_revision=None, minor=False, authors=None, 
     update.page_version = (
         Update.objects.filter(pk=update.pk).values_list("page_version", flat=True).get()
     )
-    record_revision(update, by=by)
+    record_revision(update, by=by, note=note)
     return update
+
+
+def reschedule(update, before, *, by, now, photos=None):
+    """Within ``save_edit``: keep ``update.publish_at`` (set by a form) to the rules, recording who
+    scheduled it and asking the task worker to publish it then. ``before`` is the stored time;
+    ``photos`` the ones it will show (None: those it has). Returns the note its revision keeps,
+    if the schedule changed."""
+    Status = type(update).Status
+    if update.status in (Status.PUBLISHED, Status.WITHDRAWN):
+        update.publish_at = None  # published now: the schedule is over
+    if update.publish_at == before:
+        return ""
+    if update.publish_at is None:
+        update.scheduled_by = None
+        return _("Schedule cancelled.") if update.status != Status.PUBLISHED else ""
+    check_schedulable(update, update.publish_at, now=now)
+    if photos is None:
+        photos = update.photos.all() if update.pk else []
+    # Told now, while the editor is here, rather than found at the time with nobody watching.
+    check_publishable(photos)
+    update.scheduled_by = by
+    at = update.publish_at
+    transaction.on_commit(lambda: publish_when_due(at))
+    return _("Scheduled for %(time)s.") % {"time": local_time(update, at)}
 
 
 def reader_visible_change(update, current, authors, photos):
@@ -158,15 +209,100 @@ def reader_visible_change(update, current, authors, photos):
 
 @transaction.atomic
 def publish(update, *, by):
-    """Put ``update`` in front of readers, now unless a published time was set."""
+    """Put ``update`` in front of readers, now unless a published time was set.
+
+    A scheduled update, published at its time or earlier by hand, is dated the moment it goes
+    out: when readers could first read it, so it arrives at the top of the page even when the
+    worker was late."""
     lock(update)
     check_publishable(update.photos.all())
+    if update.publish_at is not None:
+        update.published_at = None
     update.status = update.Status.PUBLISHED
     update.published_at = update.published_at or timezone.now()
+    update.publish_at = update.scheduled_by = None
     update.published_by = by
     update.edited_by = by
-    update.save(update_fields=["status", "published_at", "published_by", "edited_by"])
+    update.save(update_fields=["status", "published_at", "published_by", "edited_by",
+                               "publish_at", "scheduled_by"])
     record_revision(update, by=by)
+
+
+@transaction.atomic
+def schedule(update, at, *, by):
+    """Publish ``update`` at ``at`` (an aware datetime still to come), through the task worker;
+    until then it stays as it is (a draft, or waiting for approval), out of every public view."""
+    lock(update)
+    check_schedulable(update, at)
+    check_publishable(update.photos.all())
+    update.publish_at = at
+    update.scheduled_by = by
+    update.edited_by = by
+    update.save(update_fields=["publish_at", "scheduled_by", "edited_by"])
+    transaction.on_commit(lambda: publish_when_due(at))
+    note = _("Scheduled for %(time)s.") % {"time": local_time(update, at)}
+    record_revision(update, by=by, note=note)
+
+
+@transaction.atomic
+def cancel_schedule(update, *, by):
+    """Keep ``update`` from going out at its time: it stays a draft, or waiting for approval."""
+    lock(update)
+    if update.publish_at is None:
+        return
+    update.publish_at = update.scheduled_by = None
+    update.edited_by = by
+    update.save(update_fields=["publish_at", "scheduled_by", "edited_by"])
+    record_revision(update, by=by, note=_("Schedule cancelled."))
+
+
+def publish_when_due(at):
+    """Ask the task worker to publish what is due at ``at`` (``tasks.publish_scheduled``)."""
+    from .tasks import publish_scheduled_at
+
+    publish_scheduled_at(at)
+
+
+def publish_due(now=None):
+    """Publish every scheduled update whose time (``now``, or the clock's) has come, each in its
+    own transaction, by the person who scheduled it. Returns ``(published, refused)``: the updates
+    that went out, and ``(update, reason)`` for those that may not (a photo lost its alt text,
+    the person may no longer publish on the page), which stay scheduled and late for the desk to
+    see.
+
+    Safe to run any number of times, from any number of workers at once: each update is read
+    again under its row lock and published only if it is still due, so a stale task (the update
+    rescheduled, cancelled or already out) does nothing and none goes out twice or early.
+    """
+    from .models import Update
+    from .permissions import policy
+
+    published, refused = [], []
+    for pk in list(Update.objects.due(now).values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                update = (
+                    Update.objects.select_for_update(of=("self",)).select_related(
+                        "live_page", "scheduled_by"
+                    ).due(now).filter(pk=pk).first()
+                )
+                if update is None:
+                    continue
+                by = update.scheduled_by
+                if update.live_page.status == update.live_page.Status.ENDED:
+                    # A recap takes corrections, not new updates: reopen the page to publish it.
+                    raise ValidationError(_("Its live page has ended."))
+                if by is None or not policy.can_publish(by, update.live_page):
+                    raise ValidationError(
+                        _("Whoever scheduled it may no longer publish on this page.")
+                    )
+                publish(update, by=by)
+        except ValidationError as error:
+            logger.warning("Scheduled update %s not published: %s", pk, " ".join(error.messages))
+            refused.append((Update.objects.get(pk=pk), " ".join(error.messages)))
+            continue
+        published.append(update)
+    return published, refused
 
 
 @transaction.atomic

@@ -6,10 +6,12 @@ is not staff and files only at /file/). Each cell sets up its own rows, acts as 
 """
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from liveblogs.models import LivePage, ReaderSubmission, Update
 from liveblogs.roles import EDITORS, REPORTERS
@@ -28,6 +30,10 @@ ALLOWED = {
     "edit_own": EVERYONE_ON_THE_DESK,
     "edit_another": DESK,
     "publish": {"reporter_publisher", "editor", "superuser"},
+    # Publishing later is publishing: "publish at" is for those who may publish on the page.
+    "schedule": {"reporter_publisher", "editor", "superuser"},
+    "schedule_in_form": {"reporter_publisher", "editor", "superuser"},
+    "cancel_schedule": {"reporter_publisher", "editor", "superuser"},
     "withdraw": DESK,
     "withdraw_in_form": DESK,
     "pin": DESK,
@@ -147,6 +153,30 @@ def test_role_by_action(client, page, colleague, role, action):
         admin_action(client, "update", "publish", waiting)
         waiting.refresh_from_db()
         assert (waiting.status == Status.PUBLISHED) == allowed
+
+    elif action == "schedule":
+        key, at = uuid.uuid4(), timezone.localtime(timezone.now() + timedelta(days=1), page.tzinfo)
+        client.post("/file/", {"filing_key": str(key), "live_page": page.pk, "headline": "Later",
+                               "body": "Words.", "action": "draft",
+                               "publish_at": at.strftime("%Y-%m-%dT%H:%M")})
+        assert Update.objects.filter(filing_key=key, publish_at__isnull=False).exists() == allowed
+
+    elif action == "schedule_in_form":
+        at = timezone.localtime(timezone.now() + timedelta(days=1), page.tzinfo)
+        draft = make_update(live_page=page, status=Status.DRAFT, created_by=acting_as,
+                            published_at=at)
+        change_form_post(client, draft, publish_at_0=at.strftime("%Y-%m-%d"),
+                         publish_at_1=at.strftime("%H:%M:%S"))
+        draft.refresh_from_db()
+        assert (draft.publish_at is not None) == allowed
+
+    elif action == "cancel_schedule":
+        editor = make_role("editor", page)
+        later = make_update(live_page=page, status=Status.DRAFT, created_by=acting_as)
+        later.schedule(timezone.now() + timedelta(days=1), by=editor)
+        admin_action(client, "update", "cancel_schedule", later)
+        later.refresh_from_db()
+        assert (later.publish_at is None) == allowed
 
     elif action == "withdraw":
         shown = make_update(live_page=page, created_by=acting_as)

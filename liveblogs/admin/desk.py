@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import workflow
 from ..editors import INLINE, RichTextWidget
-from ..forms import FilingPhotoForm, TypedText, ids_in
+from ..forms import FilingPhotoForm, PublishAtField, TypedText, clean_publish_at, ids_in
 from ..models import KeyPoint, Photo, ReaderSubmission, Reporter, Update
 from ..permissions import policy
 from ..sanitize import clean_html
@@ -55,12 +55,15 @@ class DeskUpdateForm(forms.ModelForm):
 
     class Meta:
         model = Update
-        fields = ["headline", "body", "key_event", "pinned", "callout", "correction_note"]
-        field_classes = {"headline": TypedText}
+        fields = [
+            "headline", "body", "key_event", "pinned", "callout", "correction_note", "publish_at",
+        ]
+        field_classes = {"headline": TypedText, "publish_at": PublishAtField}
 
-    def __init__(self, *args, page, **kwargs):
+    def __init__(self, *args, page, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.page = page
+        self.user = user
         self.fields["callout"].queryset = page.callouts.all()
         self.fields["callout"].error_messages["invalid_choice"] = gettext_lazy(
             "Choose a callout of this live page."
@@ -72,6 +75,10 @@ class DeskUpdateForm(forms.ModelForm):
             self.add_error("body", _("Write the update's text before publishing it."))
         if self.instance.pk and cleaned.get("revision") is None:
             raise ValidationError(_("This edit lacks the revision it was made from. Reload the desk."))
+        if self.instance.status == Status.PUBLISHED:
+            cleaned["publish_at"] = None  # out already: nothing to schedule
+        elif self.user is not None:
+            clean_publish_at(self, cleaned, self.page, user=self.user)
         return cleaned
 
 
@@ -118,8 +125,9 @@ class DeskViews:
             "page": page,
             "has_view_permission": True,
             "stream": stream_of(page),
-            "waiting": list(desk_updates(page).filter(status=Status.SUBMITTED)),
-            "drafts": list(desk_updates(page).filter(status=Status.DRAFT)),
+            "waiting": list(desk_updates(page).filter(status=Status.SUBMITTED, publish_at=None)),
+            "scheduled": list(desk_updates(page).scheduled()),
+            "drafts": list(desk_updates(page).filter(status=Status.DRAFT, publish_at=None)),
             "key_points": key_point_rows(page),
             "new_key_point": key_point_row(KeyPoint(text=""), "point-new"),
             "callouts": list(page.callouts.all()),
@@ -157,7 +165,7 @@ class DeskViews:
             "now": now,
             "page": {"status": page.status, "version": page.version},
             "updates": [card_data(request, page, update) for update in changed],
-            "waiting": desk_updates(page).filter(status=Status.SUBMITTED).count(),
+            "waiting": desk_updates(page).filter(status=Status.SUBMITTED, publish_at=None).count(),
             "new_submissions": new_submissions(page),
         }
         if str(page.key_points_version) != request.GET.get("key_points", ""):
@@ -191,7 +199,8 @@ class DeskViews:
         if update is None and (done := already_filed(request)):
             # A retry whose first answer was lost, or a double press: the update exists.
             return private(JsonResponse({"ok": True, "update": card_data(request, page, done)}))
-        form = DeskUpdateForm(request.POST, instance=update or Update(live_page=page), page=page)
+        form = DeskUpdateForm(request.POST, instance=update or Update(live_page=page), page=page,
+                              user=user)
         authors = ordered(Reporter, policy.reporters_for(user), request.POST.getlist("authors"),
                           keep=update.authors.all() if update else ())
         usable = policy.photos_usable_by(user).values("pk")
@@ -228,8 +237,8 @@ class DeskViews:
     # One click on a card ---------------------------------------------------------------------------
 
     def desk_act(self, request, page_id, update_id, verb):
-        """Publish, pin, unpin, mark or unmark a key event, withdraw (with a reason) or send back
-        (with a note): POST only, answered with the update's card."""
+        """Publish, pin, unpin, mark or unmark a key event, withdraw (with a reason), send back
+        (with a note) or cancel a schedule: POST only, answered with the update's card."""
         page = self.desk_page_for(request, page_id)
         if request.method != "POST":
             return JsonResponse({"error": _("Send the form.")}, status=405)
@@ -244,6 +253,7 @@ class DeskViews:
             "not-key-event": lambda: update.set_flag("key_event", False, by=by),
             "withdraw": lambda: update.withdraw(by=by, reason=reason),
             "send-back": lambda: update.send_back(by=by, note=reason),
+            "cancel-schedule": lambda: update.cancel_schedule(by=by),
         }
         if verb not in verbs:
             raise Http404
@@ -348,7 +358,7 @@ def new_submissions(page):
 
 def card_data(request, page, update):
     """One update for the desk's script: where it goes and its card."""
-    place = {
+    place = "scheduled" if update.publish_at else {
         Status.PUBLISHED: "stream", Status.SUBMITTED: "waiting", Status.DRAFT: "drafts",
     }.get(update.status)
     return {
@@ -358,6 +368,7 @@ def card_data(request, page, update):
         "revision": update.revision,
         "pinned": update.pinned,
         "published_at": update.published_at.timestamp() if update.published_at else None,
+        "publish_at": update.publish_at.timestamp() if update.publish_at else None,
         "headline": update.headline,
         "html": render_to_string("admin/liveblogs/livepage/_desk_update.html",
                                  {"update": update, "page": page}, request=request)
@@ -377,6 +388,7 @@ def edit_data(update):
         "pinned": update.pinned,
         "callout": update.callout_id,
         "correction_note": update.correction_note,
+        "publish_at": PublishAtField.shown(update.publish_at, update.live_page),
         "authors": [{"id": b.reporter_id, "name": b.reporter.name} for b in update.bylines.all()],
         "photos": [photo_data(row.photo) for row in update.update_photos.all()],
     }
@@ -427,7 +439,10 @@ def save_from_desk(form, photos, authors, *, by):
     if adding:
         update.filing_key = data.get("filing_key")
     action = data["action"]
-    if action == DeskUpdateForm.PUBLISH:
+    if action == DeskUpdateForm.PUBLISH and update.publish_at:
+        # Scheduled: a draft, or still a reporter's submission, until its time.
+        update.status = Status.DRAFT if adding else update.status
+    elif action == DeskUpdateForm.PUBLISH:
         update.status = Status.PUBLISHED
     elif action == DeskUpdateForm.DRAFT and update.status != Status.PUBLISHED:
         update.status = Status.DRAFT

@@ -168,7 +168,7 @@ class UpdatePhotoFormSet(TabularFormSet):
 
     def clean(self):
         super().clean()
-        if self.instance.status == Update.Status.PUBLISHED:
+        if self.instance.status == Update.Status.PUBLISHED or self.instance.publish_at:
             workflow.check_publishable(
                 photo
                 for form in self.forms
@@ -230,6 +230,13 @@ class UpdateAdminForm(forms.ModelForm):
         )
         if callout and page and callout.live_page_id != page.pk:
             self.add_error("callout", _("Choose a callout of this update's live page."))
+        at = cleaned_data.get("publish_at")
+        if at and page and "publish_at" in self.changed_data:
+            try:
+                status = cleaned_data.get("status", self.instance.status)
+                workflow.check_schedulable(Update(live_page=page, status=status), at)
+            except ValidationError as error:
+                self.add_error("publish_at", error)
         if (
             cleaned_data.get("status") == Update.Status.WITHDRAWN
             and self.instance.status != Update.Status.WITHDRAWN

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -93,7 +94,7 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
     form = UpdateAdminForm
     change_form_template = "admin/liveblogs/update/change_form.html"
     list_display = [
-        "headline", "page", "byline", "status", "published_at", "pinned", "key_event",
+        "headline", "page", "byline", "status", "schedule", "published_at", "pinned", "key_event",
         "photo_thumbnails", "publish_button",
     ]
     list_display_links = ["headline"]
@@ -110,23 +111,28 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
     list_select_related = ["live_page"]
     # Counts beside each filter choice: "Submitted for approval (3)" is the desk's queue.
     show_facets = admin.ShowFacets.ALWAYS
-    actions = ["publish", "withdraw", "pin", "unpin", "mark_key_event", "unmark_key_event"]
+    actions = [
+        "publish", "cancel_schedule", "withdraw", "pin", "unpin", "mark_key_event",
+        "unmark_key_event",
+    ]
     fieldsets = [
         # ``revision`` is a hidden field of the form, rendered by change_form.html without a label.
         (None, {"fields": ["live_page", "headline", "body", "video", "callout", "minor"]}),
-        (_("Publishing"), {"fields": ["status", "published_at", ("pinned", "key_event")]}),
+        (_("Publishing"), {
+            "fields": ["status", "publish_at", "published_at", ("pinned", "key_event")],
+        }),
         (_("Correction"), {
             "fields": ["correction_note", "corrected_at"],
             "description": _("A note shown to readers with the update, with the time it was written."),
         }),
         (_("Who and when"), {"fields": [
-            ("created_by", "created_at"), ("edited_by", "edited_at"), "revised_at", "published_by",
-            "page_version",
+            ("created_by", "created_at"), ("edited_by", "edited_at"), "revised_at",
+            "scheduled_by", "published_by", "page_version",
         ]}),
     ]
     readonly_fields = [
         "created_by", "created_at", "edited_by", "edited_at", "revised_at", "corrected_at",
-        "published_by", "page_version",
+        "scheduled_by", "published_by", "page_version",
     ]
 
     def get_queryset(self, request):
@@ -161,6 +167,12 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
         kwargs["fields"] = [f for f in fields if f != "revision"]
         form = super().get_form(request, obj, change, **kwargs)
         form.may_withdraw = policy.is_editor(request.user)  # a class of its own per call
+        if "publish_at" in form.base_fields:
+            zone = obj.live_page.time_zone if obj else timezone.get_current_timezone_name()
+            form.base_fields["publish_at"].help_text = _(
+                "In %(zone)s time, the live page's. Until then the update stays as it is, out of "
+                "readers' sight; at that time it is published. Empty it to cancel."
+            ) % {"zone": zone}
         if obj is not None and "callout" in form.base_fields:
             # Only the callouts of the update's own page (and the one it has).
             field = form.base_fields["callout"]
@@ -184,7 +196,7 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not policy.may_publish(request.user):
             # What readers see of placement and timing is the editors' call.
-            fields += ["status", "published_at", "pinned", "key_event"]
+            fields += ["status", "publish_at", "published_at", "pinned", "key_event"]
         elif not policy.may_curate(request.user):
             # Publishing is theirs; pins and key events, as in the bulk actions, the editors'.
             fields += ["pinned", "key_event"]
@@ -228,8 +240,15 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
         ])
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Times are shown and typed in the live page's time zone, as its readers read them.
+        zone = None
+        if object_id and str(object_id).isdigit():
+            zone = Update.objects.filter(pk=object_id).values_list(
+                "live_page__time_zone", flat=True
+            ).first()
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            with timezone.override(zone or timezone.get_current_timezone()):
+                return super().changeform_view(request, object_id, form_url, extra_context)
         except workflow.EditConflict as conflict:
             # Only if a save slipped in between the form's check and ours (the check locks the
             # row, so on PostgreSQL it cannot): nothing was written.
@@ -266,6 +285,13 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
             return [f for f in fields if f != "publish_button"]
         return fields
 
+    @admin.display(description=_("scheduled"), ordering="publish_at")
+    def schedule(self, update):
+        if update.publish_at is None:
+            return ""
+        time = workflow.local_time(update, update.publish_at)
+        return _("Scheduled for %(time)s") % {"time": time}
+
     @admin.display(description=_("live page"), ordering="live_page__title")
     def page(self, update):
         return Truncator(update.live_page.title).chars(40)
@@ -300,6 +326,14 @@ class UpdateAdmin(UpdateViews, PolicyAdmin, admin.ModelAdmin):
             request, queryset.exclude(status=Update.Status.PUBLISHED),
             lambda update: update.publish(by=request.user),
             lambda n: ngettext("%d update published.", "%d updates published.", n) % n,
+        )
+
+    @admin.action(description=_("Cancel the schedule of selected updates"), permissions=["publish"])
+    def cancel_schedule(self, request, queryset):
+        self._each(
+            request, queryset.filter(publish_at__isnull=False),
+            lambda update: update.cancel_schedule(by=request.user),
+            lambda n: ngettext("%d schedule cancelled.", "%d schedules cancelled.", n) % n,
         )
 
     @admin.action(description=_("Withdraw selected updates (hide from readers)"), permissions=["curate"])

@@ -313,3 +313,34 @@ def test_reporters_do_not_get_the_desk(site, new_page):
     response = page.goto(f"{site}/admin/liveblogs/livepage/{live_page().pk}/desk/")
     assert "/admin/login/" in page.url or response.status == 403
     expect(page.get_by_role("heading", name="New update")).to_have_count(0)
+
+
+def test_an_editor_schedules_an_update_and_cancels_it(site, new_page):
+    from datetime import timedelta
+
+    from django.utils import dateformat, timezone
+
+    page = open_desk(new_page, site)
+    when = timezone.localtime(timezone.now() + timedelta(hours=2), live_page().tzinfo)
+    write(page, "Shelters close at noon tomorrow", "The last evacuees go home in the morning.")
+    expect(page.get_by_text(f"in {live_page().time_zone}, the page's time zone")).to_be_visible()
+    page.get_by_label("Publish at").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Schedule").click()
+
+    scheduled = page.locator('[data-place="scheduled"] .desk-card')
+    expect(scheduled).to_have_count(1)
+    expect(scheduled).to_contain_text("Shelters close at noon tomorrow")
+    expect(scheduled).to_contain_text(f"Scheduled for {dateformat.format(when, 'M j, g:i a T')}")
+    expect(page.get_by_role("heading", name="Scheduled")).to_be_visible()
+    update = Update.objects.get(headline="Shelters close at noon tomorrow")
+    assert update.status == Update.Status.DRAFT
+    assert update.publish_at == when.replace(second=0, microsecond=0)
+    # The composer is cleared for the next update, its button Publish again.
+    expect(page.locator("[data-publish]")).to_have_text("Publish")
+    expect(page.get_by_label("Publish at")).to_have_value("")
+
+    scheduled.get_by_role("button", name="Cancel schedule").click()
+    expect(page.locator(f'[data-place="drafts"] .desk-card[data-id="{update.pk}"]')).to_be_visible()
+    expect(page.get_by_role("heading", name="Scheduled")).to_be_hidden()
+    update.refresh_from_db()
+    assert update.publish_at is None

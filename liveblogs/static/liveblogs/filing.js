@@ -3,6 +3,8 @@
 // a double tap. Without this script the form still works: photos go with the form.
 
 const PREFIX = "liveblogs:filing:";
+// Django's JavaScript catalog, where the page loads it; the words as written otherwise.
+const gettext = globalThis.gettext || ((text) => text);
 const NOT_KEPT = ["csrfmiddlewaretoken", "action"];
 const store = storage();
 
@@ -147,8 +149,18 @@ function enhance(form) {
 		const can = !page || publishable.includes(page.value);
 		publish.hidden = !can;
 		submit.hidden = can;
+		// "Publish at" is for those who may publish on the chosen page; with a time, Publish
+		// schedules (the server decides the same from the field).
+		const publishAt = form.querySelector("[data-publish-at]");
+		if (!publishAt) return;
+		publishAt.hidden = !can;
+		const when = publishAt.querySelector("input");
+		if (!can) when.value = "";
+		publish.dataset.label ??= publish.textContent;
+		publish.textContent = when.value ? gettext("Schedule") : publish.dataset.label;
 	}
 	page?.addEventListener("change", choosePublishButton);
+	form.querySelector("[data-publish-at] input")?.addEventListener("input", choosePublishButton);
 	choosePublishButton();
 
 	function addPhoto(html) {

@@ -29,6 +29,9 @@ const publishButton = form.querySelector("[data-publish]");
 const draftButton = form.querySelector("[data-draft]");
 const cancelButton = form.querySelector("[data-cancel]");
 const restoreBox = root.querySelector("[data-restore]");
+const publishAt = form.querySelector("[data-publish-at]");
+// Django's JavaScript catalog, where the page loads it; the words as written otherwise.
+const gettext = globalThis.gettext || ((text) => text);
 const STORE = `liveblogs:desk:${config.pageId}:`;
 const labels = {
 	heading: heading.textContent,
@@ -317,6 +320,7 @@ function snapshot() {
 		pinned: form.elements.pinned.checked,
 		callout: form.elements.callout.value,
 		correction_note: form.elements.correction_note.value,
+		publish_at: publishAt.value,
 		authors: [...bylines.children].map((chip) => ({
 			id: chip.dataset.id,
 			name: chip.childNodes[1].textContent.trim(),
@@ -363,6 +367,8 @@ function fill(data) {
 	form.elements.callout.value = data.callout || "";
 	form.elements.correction_note.value = data.correction_note || "";
 	form.elements.minor.checked = false;
+	publishAt.value = data.publish_at || "";
+	labelPublish();
 	bylines.replaceChildren();
 	for (const author of data.authors || []) addByline(author.id, author.name);
 	photoList.replaceChildren();
@@ -413,6 +419,14 @@ function newKey() {
 			);
 }
 
+// With a "publish at" time, Publish schedules: say so on the button. A published update has
+// nothing to schedule (its button saves).
+function labelPublish() {
+	if (publishButton.value !== "publish") return;
+	publishButton.textContent = publishAt.value ? gettext("Schedule") : labels.publish;
+}
+publishAt.addEventListener("input", labelPublish);
+
 function reset() {
 	editing = null;
 	fill({ authors: own ? [own] : [], filing_key: newKey() });
@@ -423,6 +437,7 @@ function reset() {
 	publishButton.textContent = labels.publish;
 	publishButton.value = "publish";
 	draftButton.hidden = false;
+	publishAt.closest("[data-publish-at-field]").hidden = false;
 	form.setAttribute("action", config.new);
 }
 
@@ -445,8 +460,9 @@ async function send(action) {
 			localStorage.removeItem(key);
 			showErrors("");
 			root.dispatchEvent(new CustomEvent("desk:card", { detail: answer.update }));
-			const words =
-				answer.update.status === "published"
+			const words = answer.update.publish_at
+				? gettext("Scheduled: %(headline)s")
+				: answer.update.status === "published"
 					? wasEditing
 						? strings.updated
 						: strings.published
@@ -505,6 +521,7 @@ async function edit(id) {
 		publishButton.value = "save";
 		publishButton.textContent = labels.save;
 		draftButton.hidden = true;
+		publishAt.closest("[data-publish-at-field]").hidden = true;
 	}
 	showErrors("");
 	form.scrollIntoView({ block: "start" });

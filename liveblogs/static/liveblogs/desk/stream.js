@@ -20,6 +20,7 @@ const lists = {
 	stream: root.querySelector('[data-place="stream"]'),
 	waiting: root.querySelector('[data-place="waiting"]'),
 	drafts: root.querySelector('[data-place="drafts"]'),
+	scheduled: root.querySelector('[data-place="scheduled"]'),
 };
 const dialog = root.querySelector("[data-dialog]");
 const dialogTexts = document.getElementById("dialog-texts").content;
@@ -46,6 +47,7 @@ function place(data) {
 		item.append(fromHTML(data.html));
 		item.firstElementChild.dataset.publishedAt = data.published_at ?? "";
 		item.firstElementChild.dataset.pinned = data.pinned ? "1" : "";
+		item.firstElementChild.dataset.publishAt = data.publish_at ?? "";
 		insert(lists[data.place], item, data);
 		if (control) {
 			const same = [...item.querySelectorAll(control)].find(
@@ -58,6 +60,14 @@ function place(data) {
 }
 
 function insert(list, item, data) {
+	if (list === lists.scheduled) {
+		// Soonest first: what goes out next leads.
+		const later = [...list.children].find(
+			(other) => Number(other.firstElementChild.dataset.publishAt) > data.publish_at,
+		);
+		list.insertBefore(item, later || null);
+		return;
+	}
 	if (list !== lists.stream) {
 		list.prepend(item);
 		return;
@@ -78,6 +88,8 @@ function insert(list, item, data) {
 function counts() {
 	root.querySelector('[data-count="waiting"]').textContent = lists.waiting.children.length;
 	root.querySelector('[data-empty="stream"]').hidden = lists.stream.children.length > 0;
+	root.querySelector('[data-count="scheduled"]').textContent = lists.scheduled.children.length;
+	root.querySelector("[data-scheduled-section]").hidden = lists.scheduled.children.length === 0;
 }
 
 // Dialogs: withdraw (a reason), send back (a note), end coverage ------------------------------------
