@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from liveblogs import media
@@ -321,3 +321,31 @@ def test_a_recap_travels_from_one_bucket_to_another(client, s3, settings, s3_ser
     video = Video.objects.get()
     assert video.file.url in html.replace("&amp;", "&")
     assert client_fetch(video.file.url)[2] == mp4_bytes()
+
+
+# Checking a deployment -------------------------------------------------------------------------------
+
+
+def test_check_media_storage_passes_on_a_bucket_set_up_as_the_site_does(s3):
+    out = io.StringIO()
+    call_command("check_media_storage", stdout=out)
+    assert "Media storage is ready." in out.getvalue()
+    assert "private: answers 403 without a signature, 200 with one." in out.getvalue()
+    assert s3.keys() == []  # it leaves nothing behind
+
+
+def test_check_media_storage_fails_when_private_files_are_public(s3, settings):
+    settings.STORAGES = {**settings.STORAGES, "liveblogs_private": {
+        "BACKEND": "liveblogs.s3.MediaStorage",
+        "OPTIONS": s3.storage_options(location="private", default_acl="public-read"),
+    }}
+    with pytest.raises(CommandError, match="Private files can be read without a signature"):
+        call_command("check_media_storage", stdout=io.StringIO())
+    assert s3.keys() == []
+
+
+def test_check_media_storage_on_local_folders_checks_what_it_can(db):
+    out = io.StringIO()
+    call_command("check_media_storage", stdout=out)
+    assert "served by this site's web server (not checked)" in out.getvalue()
+    assert "Media storage is ready." in out.getvalue()
