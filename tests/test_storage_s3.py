@@ -95,8 +95,7 @@ def assert_staff_only(client, s3, photo, editor):
         assert status == 200
         assert headers["Content-Type"] == media.media_headers(name)["Content-Type"]
         assert headers["Cache-Control"] == "private, max-age=3600"
-        assert body[:4] in {b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xdb", b"\xff\xd8\xff\xe1",
-                            b"RIFF"}
+        assert body[:4] in {b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xdb", b"\xff\xd8\xff\xe1", b"RIFF"}
 
 
 def assert_served_to_readers(client, page, photo):
@@ -113,8 +112,10 @@ def assert_served_to_readers(client, page, photo):
         status, headers, body = client_fetch(url)
         assert status == 200, url
         name = urlsplit(url).path.split("/", 2)[2]
-        assert headers["Content-Type"] == {".webp": "image/webp", ".jpg": "image/jpeg"}[
-            PurePosixPath(name).suffix]
+        assert (
+            headers["Content-Type"]
+            == {".webp": "image/webp", ".jpg": "image/jpeg"}[PurePosixPath(name).suffix]
+        )
         assert headers["Cache-Control"] == PUBLIC_CACHE
         assert body[:2] == b"\xff\xd8" or body[:4] == b"RIFF"
         served.add(name)
@@ -127,7 +128,7 @@ def client_fetch(url):
     return Bucket.fetch(url)
 
 
-# Uploads ------------------------------------------------------------------------------------------
+# Uploads -----------------------------------------------------------------------------------------
 
 
 def test_a_photo_filed_from_the_field_is_private_in_the_bucket(client, s3, rita, editor):
@@ -152,12 +153,19 @@ def test_a_photo_from_the_desk_is_public_once_its_update_is(client, s3, editor):
     client.force_login(editor)
     photo = Photo.objects.get(pk=client.post("/file/photos/", {"image": upload()}).json()["id"])
     assert_private(s3, photo)
-    response = client.post(reverse("admin:liveblogs_livepage_desk_new", args=[page.pk]), {
-        "headline": "Bridge reopens", "body": "<p>The bridge reopened at noon.</p>",
-        "action": "publish", "filing_key": str(uuid.uuid4()), "photos": [photo.pk],
-        f"photo-{photo.pk}-caption": "The bridge", f"photo-{photo.pk}-credit": "Ana Ruiz/Courier",
-        f"photo-{photo.pk}-alt_text": "Cars crossing the reopened bridge",
-    })
+    response = client.post(
+        reverse("admin:liveblogs_livepage_desk_new", args=[page.pk]),
+        {
+            "headline": "Bridge reopens",
+            "body": "<p>The bridge reopened at noon.</p>",
+            "action": "publish",
+            "filing_key": str(uuid.uuid4()),
+            "photos": [photo.pk],
+            f"photo-{photo.pk}-caption": "The bridge",
+            f"photo-{photo.pk}-credit": "Ana Ruiz/Courier",
+            f"photo-{photo.pk}-alt_text": "Cars crossing the reopened bridge",
+        },
+    )
     assert response.json()["ok"]
     photo.refresh_from_db()
     assert photo.public
@@ -175,10 +183,15 @@ def test_a_photo_from_the_desk_is_public_once_its_update_is(client, s3, editor):
 
 def test_a_photo_added_in_the_admin_is_stored_in_the_bucket(client, s3, editor):
     client.force_login(editor)
-    response = client.post(reverse("admin:liveblogs_photo_add"), {
-        "image": upload("harbour.jpg"), "caption": "The harbour at dawn",
-        "credit": "Ana Ruiz/Courier", "alt_text": "Boats moored in still water",
-    })
+    response = client.post(
+        reverse("admin:liveblogs_photo_add"),
+        {
+            "image": upload("harbour.jpg"),
+            "caption": "The harbour at dawn",
+            "credit": "Ana Ruiz/Courier",
+            "alt_text": "Boats moored in still water",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     photo = Photo.objects.get()
     assert photo.image.name.startswith("photos/") and "harbour" not in photo.image.name
@@ -201,18 +214,28 @@ def test_a_readers_photo_is_never_public(client, s3, editor):
 
 def test_a_video_and_anything_not_on_the_allow_list_is_typed_by_us(client, s3, editor):
     client.force_login(editor)
-    response = client.post(reverse("admin:liveblogs_video_add"), {
-        "title": "Clip", "description": "", "url": "", "poster": "", "duration": "",
-        "file": SimpleUploadedFile("clip.js", mp4_bytes(), content_type="text/javascript"),
-    })
+    response = client.post(
+        reverse("admin:liveblogs_video_add"),
+        {
+            "title": "Clip",
+            "description": "",
+            "url": "",
+            "poster": "",
+            "duration": "",
+            "file": SimpleUploadedFile("clip.js", mp4_bytes(), content_type="text/javascript"),
+        },
+    )
     assert response.status_code == 302
     video = Video.objects.get()
     status, headers, body = s3.fetch(video.file.url)
     assert status == 200 and body == mp4_bytes()
     assert headers["Content-Type"] == "video/mp4" and headers["Cache-Control"] == PUBLIC_CACHE
     # Whatever else ends up in the bucket is a download, never a page or a script.
-    for name, data in [("videos/page.html", b"<script>alert(1)</script>"),
-                       ("videos/exec.js", b"alert(1)"), ("videos/drawing.svg", b"<svg/>")]:
+    for name, data in [
+        ("videos/page.html", b"<script>alert(1)</script>"),
+        ("videos/exec.js", b"alert(1)"),
+        ("videos/drawing.svg", b"<svg/>"),
+    ]:
         stored = default_storage.save(name, ContentFile(data))
         status, headers, _body = s3.fetch(default_storage.url(stored))
         assert status == 200
@@ -220,11 +243,12 @@ def test_a_video_and_anything_not_on_the_allow_list_is_typed_by_us(client, s3, e
         assert headers["Content-Disposition"] == "attachment", name
 
 
-# Going private again, and deletion ------------------------------------------------------------------
+# Going private again, and deletion ---------------------------------------------------------------
 
 
-def test_a_withdrawn_updates_photo_is_no_longer_readable(client, s3, editor,
-                                                          django_capture_on_commit_callbacks):
+def test_a_withdrawn_updates_photo_is_no_longer_readable(
+    client, s3, editor, django_capture_on_commit_callbacks
+):
     page = make_page()
     photo = make_photo()
     update = make_update(live_page=page, photos=[photo])
@@ -253,8 +277,9 @@ def test_deleting_a_photo_deletes_its_objects(client, s3, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         update.delete()
         client.force_login(make_user(username="admin", is_staff=True, is_superuser=True))
-        response = client.post(reverse("admin:liveblogs_photo_delete", args=[photo.pk]),
-                               {"post": "yes"})
+        response = client.post(
+            reverse("admin:liveblogs_photo_delete", args=[photo.pk]), {"post": "yes"}
+        )
     assert response.status_code == 302
     assert not Photo.objects.exists()
     assert s3.keys() == []
@@ -270,8 +295,9 @@ def test_a_replaced_image_leaves_no_object_behind(s3, django_capture_on_commit_c
         photo.save()
     # New bytes, new names: a year's caching of the old addresses never shows the new photo.
     assert not set(old) & set(photo.stored_names())
-    assert s3.keys() == sorted([*(f"private/{n}" for n in photo.stored_names()),
-                                *(r["name"] for r in photo.renditions)])
+    assert s3.keys() == sorted(
+        [*(f"private/{n}" for n in photo.stored_names()), *(r["name"] for r in photo.renditions)]
+    )
 
 
 def test_renditions_made_later_go_to_the_bucket(s3, settings):
@@ -284,7 +310,7 @@ def test_renditions_made_later_go_to_the_bucket(s3, settings):
     assert all(s3.fetch(default_storage.url(r["name"]))[0] == 200 for r in photo.renditions)
 
 
-# A recap moved to another installation --------------------------------------------------------------
+# A recap moved to another installation -----------------------------------------------------------
 
 
 def test_a_recap_travels_from_one_bucket_to_another(client, s3, settings, s3_server, tmp_path):
@@ -323,7 +349,7 @@ def test_a_recap_travels_from_one_bucket_to_another(client, s3, settings, s3_ser
     assert client_fetch(video.file.url)[2] == mp4_bytes()
 
 
-# Checking a deployment -------------------------------------------------------------------------------
+# Checking a deployment ---------------------------------------------------------------------------
 
 
 def test_check_media_storage_passes_on_a_bucket_set_up_as_the_site_does(s3):
@@ -335,10 +361,13 @@ def test_check_media_storage_passes_on_a_bucket_set_up_as_the_site_does(s3):
 
 
 def test_check_media_storage_fails_when_private_files_are_public(s3, settings):
-    settings.STORAGES = {**settings.STORAGES, "liveblogs_private": {
-        "BACKEND": "liveblogs.s3.MediaStorage",
-        "OPTIONS": s3.storage_options(location="private", default_acl="public-read"),
-    }}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "liveblogs_private": {
+            "BACKEND": "liveblogs.s3.MediaStorage",
+            "OPTIONS": s3.storage_options(location="private", default_acl="public-read"),
+        },
+    }
     with pytest.raises(CommandError, match="Private files can be read without a signature"):
         call_command("check_media_storage", stdout=io.StringIO())
     assert s3.keys() == []

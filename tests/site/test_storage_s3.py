@@ -25,14 +25,19 @@ def site_on_s3(settings, s3_server, monkeypatch, db):
     """The site's settings evaluated with a bucket on the test S3 server, applied to this test."""
     bucket = Bucket(s3_server, f"courier-{uuid.uuid4().hex[:12]}")
     for name, value in {
-        "DJANGO_S3_BUCKET": bucket.name, "DJANGO_S3_ENDPOINT_URL": s3_server,
-        "DJANGO_S3_REGION": "us-east-1", "DJANGO_S3_ACCESS_KEY_ID": "testing",
+        "DJANGO_S3_BUCKET": bucket.name,
+        "DJANGO_S3_ENDPOINT_URL": s3_server,
+        "DJANGO_S3_REGION": "us-east-1",
+        "DJANGO_S3_ACCESS_KEY_ID": "testing",
         "DJANGO_S3_SECRET_ACCESS_KEY": "testing",
     }.items():
         monkeypatch.setenv(name, value)
     site = runpy.run_path(str(SETTINGS_FILE))
-    settings.STORAGES = {**settings.STORAGES, "default": site["STORAGES"]["default"],
-                         "liveblogs_private": site["STORAGES"]["liveblogs_private"]}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": site["STORAGES"]["default"],
+        "liveblogs_private": site["STORAGES"]["liveblogs_private"],
+    }
     settings.LIVEBLOGS_PRIVATE_SIGNED_URLS = site["LIVEBLOGS_PRIVATE_SIGNED_URLS"]
     settings.CSP_MEDIA_ORIGINS = site["CSP_MEDIA_ORIGINS"]
     return bucket
@@ -56,7 +61,8 @@ def test_readers_photos_come_from_the_bucket_and_the_policy_lets_them_in(site_on
     html, policy = response.content.decode(), response["Content-Security-Policy"]
     urls = {
         candidate.strip().split(" ")[0]
-        for srcset in re.findall(r'srcset="([^"]+)"', html) for candidate in srcset.split(",")
+        for srcset in re.findall(r'srcset="([^"]+)"', html)
+        for candidate in srcset.split(",")
     }
     urls = {url for url in urls if url.startswith("http")}
     assert len(urls) >= 2

@@ -94,6 +94,7 @@ class Command(BaseCommand):
             )
         status, _headers = fetch(url)
         if status != 200:
-            raise CommandError(f"Staff cannot fetch private files: the signed address answers "
-                               f"{status}.")
+            raise CommandError(
+                f"Staff cannot fetch private files: the signed address answers {status}."
+            )
         self.stdout.write(f"private: answers {refused} without a signature, 200 with one.")
