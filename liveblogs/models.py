@@ -478,6 +478,13 @@ class Video(models.Model):
         return self.file.url if self.file else self.url
 
     @property
+    def captions_from_elsewhere(self):
+        """Captions stored at another origin (object storage, a CDN): browsers load a track from
+        there only as a CORS request, which the player must ask for (``crossorigin``) and the
+        bucket allow (README, "Media on object storage"). Same-origin players ask nothing."""
+        return bool(self.captions) and "://" in self.captions.url
+
+    @property
     def poster_url(self):
         """The poster's JPEG rendition for the player's width (``poster`` takes one address)."""
         return self.poster.picture.jpeg_url(1280) if self.poster else ""

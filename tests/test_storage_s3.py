@@ -243,6 +243,36 @@ def test_a_video_and_anything_not_on_the_allow_list_is_typed_by_us(client, s3, e
         assert headers["Content-Disposition"] == "attachment", name
 
 
+
+def test_a_videos_captions_on_the_bucket_are_asked_for_across_origins(client, s3, settings):
+    captions = b"WEBVTT\n\n00:00.000 --> 00:04.000\nWater over the wall.\n"
+    video = Video.objects.create(
+        title="Harbour cam",
+        file=ContentFile(mp4_bytes(), name="c.mp4"),
+        captions=ContentFile(captions, name="c.vtt"),
+    )
+    page = make_page(slug="harbour")
+    make_update(live_page=page, video=video)
+    html = client.get("/live/harbour/").content.decode()
+    # A track from another origin loads only as a CORS request, which the player must ask for.
+    assert 'crossorigin="anonymous"' in html
+    assert f'src="{video.captions.url}"' in html
+    status, headers, body = s3.fetch(video.captions.url)
+    assert (status, headers["Content-Type"], body) == (200, "text/vtt", captions)
+    # Served by the site itself, the same player asks nothing special.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    video = Video.objects.create(
+        title="Quay cam",
+        file=ContentFile(mp4_bytes(), name="q.mp4"),
+        captions=ContentFile(captions, name="q.vtt"),
+    )
+    make_update(live_page=page, video=video)
+    html = client.get("/live/harbour/").content.decode()
+    assert html.count("<video") == 2 and html.count('crossorigin="anonymous"') == 1
+
 # Going private again, and deletion ---------------------------------------------------------------
 
 
