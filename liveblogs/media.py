@@ -61,6 +61,21 @@ def storages_changed(setting, **kwargs):
     if setting in {"STORAGES", "MEDIA_ROOT"}:
         private_storage._wrapped = empty
 
+def copy_file(source, target, name):
+    """Copy the stored file ``name`` from ``source`` to ``target`` under the same name (a photo's
+    renditions going public): inside the object storage service when both are on it
+    (``s3.MediaStorage.copy_within``), else through the app; a file already there stays."""
+    copy_within = getattr(target, "copy_within", None)
+    if copy_within is not None and copy_within(source, name):
+        return
+    if target.exists(name):
+        return
+    with source.open(name, "rb") as file:
+        stored = target.save(name, file)
+    if stored != name:  # a storage that renames rather than overwrites
+        raise RuntimeError(f"{target} stored {name} as {stored}.")
+
+
 # The only types served as what they are; everything else is application/octet-stream, attached.
 MEDIA_TYPES = {
     ".jpg": "image/jpeg",

@@ -294,11 +294,7 @@ class Photo(models.Model):
         (``PhotoQuerySet.sync_public``); files already copied are left as they are."""
         names = [r["name"] for r in self.renditions] or [self.image.name]
         for name in names:
-            if not default_storage.exists(name):
-                with self.image.storage.open(name, "rb") as file:
-                    stored = default_storage.save(name, file)
-                if stored != name:  # a storage that renames rather than overwrites
-                    raise RuntimeError(f"Public storage stored {name} as {stored}.")
+            media.copy_file(self.image.storage, default_storage, name)
         if not self.public:
             Photo.objects.filter(pk=self.pk).update(public=True)
             self.public = True

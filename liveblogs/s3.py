@@ -18,6 +18,7 @@ Two storages of this class, set up differently:
 """
 
 from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 from . import media
 
@@ -46,3 +47,27 @@ class MediaStorage(S3Storage):
         else:
             parameters.pop("ContentDisposition", None)
         return parameters
+
+    def copy_within(self, source, name):
+        """Copy ``name`` from ``source`` into this storage inside the service, as an object of
+        this storage (its type, caching and ACL): nothing passes through the app, one request.
+        Only between buckets the same account reaches on the same service; returns False
+        otherwise, for the caller to copy the bytes itself."""
+        if not isinstance(source, MediaStorage) or (
+            source.endpoint_url,
+            source.access_key,
+            source.region_name,
+        ) != (self.endpoint_url, self.access_key, self.region_name):
+            return False
+        self.bucket.meta.client.copy_object(
+            Bucket=self.bucket_name,
+            Key=self._normalize_name(clean_name(name)),
+            CopySource={
+                "Bucket": source.bucket_name,
+                "Key": source._normalize_name(clean_name(name)),
+            },
+            # The private object's caching must not come along: this storage's is written.
+            MetadataDirective="REPLACE",
+            **self._get_write_parameters(name),
+        )
+        return True

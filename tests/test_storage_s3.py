@@ -243,7 +243,6 @@ def test_a_video_and_anything_not_on_the_allow_list_is_typed_by_us(client, s3, e
         assert headers["Content-Disposition"] == "attachment", name
 
 
-
 def test_a_videos_captions_on_the_bucket_are_asked_for_across_origins(client, s3, settings):
     captions = b"WEBVTT\n\n00:00.000 --> 00:04.000\nWater over the wall.\n"
     video = Video.objects.create(
@@ -272,6 +271,29 @@ def test_a_videos_captions_on_the_bucket_are_asked_for_across_origins(client, s3
     make_update(live_page=page, video=video)
     html = client.get("/live/harbour/").content.decode()
     assert html.count("<video") == 2 and html.count('crossorigin="anonymous"') == 1
+
+
+def test_going_public_copies_inside_the_storage_service(s3, monkeypatch):
+    from liveblogs.s3 import MediaStorage
+
+    photo = make_photo()
+    private = {
+        r["name"]: s3.client.get_object(Bucket=s3.name, Key=f"private/{r['name']}")
+        for r in photo.renditions
+    }
+
+    def no_download(self, name, mode="rb"):
+        raise AssertionError(f"{name} was downloaded to be copied")
+
+    monkeypatch.setattr(MediaStorage, "_open", no_download)
+    make_update(photos=[photo])
+    photo.refresh_from_db()
+    assert photo.public
+    for name, original in private.items():
+        status, headers, body = s3.fetch(default_storage.url(name))
+        assert status == 200 and body == original["Body"].read()
+        assert headers["Cache-Control"] == PUBLIC_CACHE
+
 
 # Going private again, and deletion ---------------------------------------------------------------
 
