@@ -295,6 +295,31 @@ def test_going_public_copies_inside_the_storage_service(s3, monkeypatch):
         assert headers["Cache-Control"] == PUBLIC_CACHE
 
 
+def test_readers_get_public_files_from_the_cdn_and_staff_private_ones_from_the_bucket(
+    client, s3, settings, editor
+):
+    public = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **public,
+            "OPTIONS": {**public["OPTIONS"], "custom_domain": "media.example-cdn.org"},
+        },
+    }
+    page = make_page(slug="harbour")
+    photo = make_photo()
+    make_update(live_page=page, photos=[photo])
+    photo.refresh_from_db()
+    urls = image_urls(client.get("/live/harbour/").content.decode())
+    assert urls and all(url.startswith("https://media.example-cdn.org/photos/") for url in urls)
+    # What the CDN fetches from its origin, the bucket, at the same path.
+    for url in urls:
+        assert s3.fetch(f"{s3.endpoint}/{s3.name}{urlsplit(url).path}")[0] == 200
+    # A signed address is never the CDN's, which would keep it for everyone.
+    client.force_login(editor)
+    assert client.get(photo.original_url)["Location"].startswith(f"{s3.endpoint}/{s3.name}/")
+
+
 # Going private again, and deletion ---------------------------------------------------------------
 
 
