@@ -148,6 +148,32 @@ def test_a_photo_filed_from_the_field_is_private_in_the_bucket(client, s3, rita,
     assert client.get(photo.original_url).status_code == 404
 
 
+def test_a_photo_sent_with_the_filing_form_is_private_in_the_bucket(client, s3, rita, editor):
+    page = make_page(title="Kestrel River flood", needs_approval=True)
+    page.desk.add(rita.reporter)
+    client.force_login(rita)
+    form = client.get("/file/").content.decode()
+    fields = dict(
+        re.findall(r'<input type="hidden" name="(filing_key|revision)" value="([^"]*)"', form)
+    )
+    fields["live_page"] = page.pk
+    response = client.post(
+        "/file/",
+        {
+            **fields,
+            "action": "draft",
+            "headline": "Pictures first",
+            "body": "",
+            "new_photos": [upload()],
+        },
+    )
+    assert response.status_code == 302
+    photo = Update.objects.get().photos.get()
+    assert s3.keys() == s3.keys("private/")
+    assert_private(s3, photo)
+    assert_staff_only(client, s3, photo, editor)
+
+
 def test_a_photo_from_the_desk_is_public_once_its_update_is(client, s3, editor):
     page = make_page(title="Harbour flood", slug="harbour-flood")
     client.force_login(editor)
