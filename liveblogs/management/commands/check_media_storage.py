@@ -47,7 +47,10 @@ class Command(BaseCommand):
                 with storage.open(stored[-1][1], "rb") as file:
                     if file.read() != data:
                         raise CommandError(f"The {label} storage gave back other bytes.")
-                self.stdout.write(f"{label}: {type(storage).__name__} stores and reads files.")
+                backend = type(getattr(storage, "_wrapped", storage))  # not the lazy wrapper
+                self.stdout.write(
+                    f"{label}: {backend.__module__}.{backend.__name__} stores and reads files."
+                )
             self.check_public(stored[0][1])
             self.check_private(stored[1][1])
         finally:
