@@ -186,7 +186,10 @@ if S3_BUCKET:
 
     S3_ENDPOINT_URL = os.environ.get("DJANGO_S3_ENDPOINT_URL", "").strip().rstrip("/")
     S3_REGION = os.environ.get("DJANGO_S3_REGION", "").strip()
+    # A host name (served over https), or an address with its scheme (a local proxy over http).
     S3_CUSTOM_DOMAIN = os.environ.get("DJANGO_S3_CUSTOM_DOMAIN", "").strip().rstrip("/")
+    S3_CUSTOM_SCHEME, _, S3_CUSTOM_DOMAIN = S3_CUSTOM_DOMAIN.rpartition("://")
+    S3_CUSTOM_SCHEME = S3_CUSTOM_SCHEME or "https"
     S3_PRIVATE_BUCKET = os.environ.get("DJANGO_S3_PRIVATE_BUCKET", "").strip()
     s3 = {
         "endpoint_url": S3_ENDPOINT_URL or None,
@@ -206,6 +209,7 @@ if S3_BUCKET:
             **s3,
             "bucket_name": S3_BUCKET,
             "custom_domain": S3_CUSTOM_DOMAIN or None,
+            "url_protocol": f"{S3_CUSTOM_SCHEME}:",
             "querystring_auth": False,
             # Where the bucket decides who reads what by its own policy (R2, AWS buckets without
             # ACLs), DJANGO_S3_PUBLIC_ACL="" sends none.
@@ -236,7 +240,11 @@ if S3_BUCKET:
         )
 
     S3_MEDIA_ORIGINS = [
-        *([f"https://{S3_CUSTOM_DOMAIN}"] if S3_CUSTOM_DOMAIN else s3_origins(S3_BUCKET)),
+        *(
+            [f"{S3_CUSTOM_SCHEME}://{S3_CUSTOM_DOMAIN}"]
+            if S3_CUSTOM_DOMAIN
+            else s3_origins(S3_BUCKET)
+        ),
         # Staff are sent to signed addresses of private files, which are never on the CDN.
         *s3_origins(S3_PRIVATE_BUCKET or S3_BUCKET),
     ]

@@ -268,6 +268,7 @@ def test_a_cdn_serves_public_files_and_a_private_bucket_the_rest(load):
     )
     public, private = s["STORAGES"]["default"], s["STORAGES"]["liveblogs_private"]
     assert public["OPTIONS"]["custom_domain"] == "media.example-cdn.org"
+    assert public["OPTIONS"]["url_protocol"] == "https:"
     assert public["OPTIONS"]["default_acl"] is None  # the bucket's own policy decides
     # Signed addresses never go through the CDN, which would keep them for everyone.
     assert private["OPTIONS"].get("custom_domain") is None
@@ -279,5 +280,10 @@ def test_a_cdn_serves_public_files_and_a_private_bucket_the_rest(load):
         "https://video.example-cdn.org", "https://media.example-cdn.org",
         "https://courier-private.s3.amazonaws.com", "https://courier-private.s3.eu-west-1.amazonaws.com",
     ]
+    # A CDN (or a local proxy) at an address of its own, over http.
+    s = load(DJANGO_S3_BUCKET="courier-media", DJANGO_S3_CUSTOM_DOMAIN="http://127.0.0.1:8145/")
+    public = s["STORAGES"]["default"]["OPTIONS"]
+    assert (public["custom_domain"], public["url_protocol"]) == ("127.0.0.1:8145", "http:")
+    assert s["CSP_MEDIA_ORIGINS"][0] == "http://127.0.0.1:8145"
     with pytest.raises(ImproperlyConfigured, match="DJANGO_S3_SIGNED_URL_SECONDS"):
         load(DJANGO_S3_BUCKET="courier-media", DJANGO_S3_SIGNED_URL_SECONDS="five minutes")
