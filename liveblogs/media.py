@@ -61,6 +61,7 @@ def storages_changed(setting, **kwargs):
     if setting in {"STORAGES", "MEDIA_ROOT"}:
         private_storage._wrapped = empty
 
+
 def copy_file(source, target, name):
     """Copy the stored file ``name`` from ``source`` to ``target`` under the same name (a photo's
     renditions going public): inside the object storage service when both are on it

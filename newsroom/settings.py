@@ -241,7 +241,8 @@ if S3_BUCKET:
 
     S3_MEDIA_ORIGINS = [
         *(
-            [f"{S3_CUSTOM_SCHEME}://{S3_CUSTOM_DOMAIN}"]
+            # A CSP source with a path matches that path only, unless it ends in a slash.
+            [f"{S3_CUSTOM_SCHEME}://{S3_CUSTOM_DOMAIN}{'/' if '/' in S3_CUSTOM_DOMAIN else ''}"]
             if S3_CUSTOM_DOMAIN
             else s3_origins(S3_BUCKET)
         ),

@@ -285,5 +285,7 @@ def test_a_cdn_serves_public_files_and_a_private_bucket_the_rest(load):
     public = s["STORAGES"]["default"]["OPTIONS"]
     assert (public["custom_domain"], public["url_protocol"]) == ("127.0.0.1:8145", "http:")
     assert s["CSP_MEDIA_ORIGINS"][0] == "http://127.0.0.1:8145"
+    s = load(DJANGO_S3_BUCKET="courier-media", DJANGO_S3_CUSTOM_DOMAIN="cdn.example.org/courier")
+    assert s["CSP_MEDIA_ORIGINS"][0] == "https://cdn.example.org/courier/"
     with pytest.raises(ImproperlyConfigured, match="DJANGO_S3_SIGNED_URL_SECONDS"):
         load(DJANGO_S3_BUCKET="courier-media", DJANGO_S3_SIGNED_URL_SECONDS="five minutes")
