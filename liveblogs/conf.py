@@ -46,6 +46,10 @@ DEFAULTS = {
     # the app; behind nginx, set the prefix of an ``internal`` location over the private storage's
     # folder (``/private-media/``) and nginx sends them instead (X-Accel-Redirect).
     "PRIVATE_ACCEL_REDIRECT": "",
+    # The private storage signs its URLs and they expire (object storage, ``liveblogs.s3``):
+    # staff who may see a private file are sent to its signed URL rather than streamed it through
+    # the app. Never on for a storage whose URLs anyone may open.
+    "PRIVATE_SIGNED_URLS": False,
     # Video uploads: the largest file in bytes. Videos are checked by their bytes (videos.py).
     "MAX_VIDEO_BYTES": 1024 * 1024 * 1024,
     # A video's captions (WebVTT): the largest file in bytes.

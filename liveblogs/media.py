@@ -14,8 +14,9 @@ typed by its suffix from a short allow-list, never sniffed (``nosniff``), and an
 policy that forbids it scripts, plugins and even its own origin (``sandbox``), should a browser be
 told to open it as a page. Anything not on the list is a download.
 
-The same rules are written for nginx in ``deploy/nginx-microcache.conf`` and for object storage
-in the README ("Serving uploads"); ``serve`` is the embedded setup's (``make run``).
+The same rules are written for nginx in ``deploy/nginx-microcache.conf`` and, on object storage,
+on each object as it is stored (``s3.MediaStorage``, README "Media on object storage"); ``serve``
+is the embedded setup's (``make run``).
 """
 
 from pathlib import Path, PurePosixPath
@@ -68,6 +69,22 @@ def storages_changed(setting, **kwargs):
     if setting in {"STORAGES", "MEDIA_ROOT"}:
         private_storage._wrapped = empty
 
+
+def copy_file(source, target, name):
+    """Copy the stored file ``name`` from ``source`` to ``target`` under the same name (a photo's
+    renditions going public): inside the object storage service when both are on it
+    (``s3.MediaStorage.copy_within``), else through the app; a file already there stays."""
+    copy_within = getattr(target, "copy_within", None)
+    if copy_within is not None and copy_within(source, name):
+        return
+    if target.exists(name):
+        return
+    with source.open(name, "rb") as file:
+        stored = target.save(name, file)
+    if stored != name:  # a storage that renames rather than overwrites
+        raise RuntimeError(f"{target} stored {name} as {stored}.")
+
+
 # The only types served as what they are; everything else is application/octet-stream, attached.
 MEDIA_TYPES = {
     ".jpg": "image/jpeg",
@@ -112,11 +129,19 @@ def serve(request, path, document_root=None):
 
 
 def private_response(request, storage, name):
-    """A private file for someone allowed to see it: handed to nginx to send where the site says
-    so (``LIVEBLOGS_PRIVATE_ACCEL_REDIRECT``, an ``internal`` location over the private folder),
-    else streamed from the storage. Never kept by a shared cache."""
-    from django.http import FileResponse, HttpResponse
+    """A private file for someone allowed to see it: sent to the storage's signed URL, which
+    expires, where the storage signs them (``LIVEBLOGS_PRIVATE_SIGNED_URLS``, object storage);
+    handed to nginx to send where the site says so (``LIVEBLOGS_PRIVATE_ACCEL_REDIRECT``, an
+    ``internal`` location over the private folder); else streamed from the storage. Never kept
+    by a shared cache."""
+    from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 
+    if settings.PRIVATE_SIGNED_URLS:
+        # The object carries its own type and disposition (``liveblogs.s3``). The address is
+        # good for one person a few minutes: not even their browser keeps the redirect.
+        response = HttpResponseRedirect(storage.url(name))
+        response["Cache-Control"] = "private, no-store"
+        return response
     if prefix := settings.PRIVATE_ACCEL_REDIRECT:
         response = HttpResponse()
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + name

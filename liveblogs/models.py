@@ -294,11 +294,7 @@ class Photo(models.Model):
         (``PhotoQuerySet.sync_public``); files already copied are left as they are."""
         names = [r["name"] for r in self.renditions] or [self.image.name]
         for name in names:
-            if not default_storage.exists(name):
-                with self.image.storage.open(name, "rb") as file:
-                    stored = default_storage.save(name, file)
-                if stored != name:  # a storage that renames rather than overwrites
-                    raise RuntimeError(f"Public storage stored {name} as {stored}.")
+            media.copy_file(self.image.storage, default_storage, name)
         if not self.public:
             Photo.objects.filter(pk=self.pk).update(public=True)
             self.public = True
@@ -476,6 +472,13 @@ class Video(models.Model):
     @property
     def source(self):
         return self.file.url if self.file else self.url
+
+    @property
+    def captions_from_elsewhere(self):
+        """Captions stored at another origin (object storage, a CDN): browsers load a track from
+        there only as a CORS request, which the player must ask for (``crossorigin``) and the
+        bucket allow (README, "Media on object storage"). Same-origin players ask nothing."""
+        return bool(self.captions) and "://" in self.captions.url
 
     @property
     def poster_url(self):

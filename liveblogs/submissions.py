@@ -7,7 +7,6 @@ import html
 import logging
 import re
 from datetime import timedelta
-from functools import partial
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -163,16 +162,8 @@ def purge_personal_data(*, days, now=None):
         for in_use in used:
             orphans = orphans.exclude(pk__in=in_use)
         for photo in orphans:
-            photo.delete()
-            transaction.on_commit(partial(delete_files, photo))
+            photo.delete()  # its files go once this commits (signals.py)
     return count
-
-
-def delete_files(photo):
-    try:
-        photo.delete_files()
-    except Exception:
-        logger.exception("Could not delete the files of photo %s", photo.image.name)
 
 
 def purged_message(count):

@@ -180,6 +180,81 @@ STORAGES = {
     },
 }
 
+# Media on S3-compatible object storage (README, "Media on object storage"): DJANGO_S3_BUCKET
+# turns it on, for public and private files alike. Credentials left unset come from boto3's own
+# chain (AWS_* variables, ~/.aws, an instance role).
+S3_BUCKET = os.environ.get("DJANGO_S3_BUCKET", "").strip()
+if S3_BUCKET:
+    from urllib.parse import urlsplit
+
+    S3_ENDPOINT_URL = os.environ.get("DJANGO_S3_ENDPOINT_URL", "").strip().rstrip("/")
+    S3_REGION = os.environ.get("DJANGO_S3_REGION", "").strip()
+    # A host name (served over https), or an address with its scheme (a local proxy over http).
+    S3_CUSTOM_DOMAIN = os.environ.get("DJANGO_S3_CUSTOM_DOMAIN", "").strip().rstrip("/")
+    S3_CUSTOM_SCHEME, _, S3_CUSTOM_DOMAIN = S3_CUSTOM_DOMAIN.rpartition("://")
+    S3_CUSTOM_SCHEME = S3_CUSTOM_SCHEME or "https"
+    S3_PRIVATE_BUCKET = os.environ.get("DJANGO_S3_PRIVATE_BUCKET", "").strip()
+    s3 = {
+        "endpoint_url": S3_ENDPOINT_URL or None,
+        "region_name": S3_REGION or None,
+        "access_key": os.environ.get("DJANGO_S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("DJANGO_S3_SECRET_ACCESS_KEY") or None,
+        # MinIO, Ceph and a local server know buckets by path, not by host name.
+        "addressing_style": "path" if S3_ENDPOINT_URL else None,
+        # Signed addresses as every region and provider takes them.
+        "signature_version": "s3v4",
+        # Names are ours and never reused (a replaced photo gets a new one): no look-up first.
+        "file_overwrite": True,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "liveblogs.s3.MediaStorage",
+        "OPTIONS": {
+            **s3,
+            "bucket_name": S3_BUCKET,
+            "custom_domain": S3_CUSTOM_DOMAIN or None,
+            "url_protocol": f"{S3_CUSTOM_SCHEME}:",
+            "querystring_auth": False,
+            # Where the bucket decides who reads what by its own policy (R2, AWS buckets without
+            # ACLs), DJANGO_S3_PUBLIC_ACL="" sends none.
+            "default_acl": os.environ.get("DJANGO_S3_PUBLIC_ACL", "public-read").strip() or None,
+        },
+    }
+    STORAGES["liveblogs_private"] = {
+        "BACKEND": "liveblogs.s3.MediaStorage",
+        "OPTIONS": {
+            **s3,
+            "bucket_name": S3_PRIVATE_BUCKET or S3_BUCKET,
+            "location": "" if S3_PRIVATE_BUCKET else "private",
+            "querystring_auth": True,
+            "querystring_expire": env_int("DJANGO_S3_SIGNED_URL_SECONDS", 300),
+            "default_acl": "private",
+        },
+    }
+    LIVEBLOGS_PRIVATE_SIGNED_URLS = True
+
+    def s3_origins(bucket):
+        """Where the bucket's files are fetched from, as CSP sources (a path is allowed). AWS
+        names a bucket by its global host or its region's, depending on the signature."""
+        if S3_ENDPOINT_URL:
+            endpoint = urlsplit(S3_ENDPOINT_URL)
+            return [f"{endpoint.scheme}://{endpoint.netloc}/{bucket}/"]
+        return [f"https://{bucket}.s3.amazonaws.com"] + (
+            [f"https://{bucket}.s3.{S3_REGION}.amazonaws.com"] if S3_REGION else []
+        )
+
+    S3_MEDIA_ORIGINS = [
+        *(
+            # A CSP source with a path matches that path only, unless it ends in a slash.
+            [f"{S3_CUSTOM_SCHEME}://{S3_CUSTOM_DOMAIN}{'/' if '/' in S3_CUSTOM_DOMAIN else ''}"]
+            if S3_CUSTOM_DOMAIN
+            else s3_origins(S3_BUCKET)
+        ),
+        # Staff are sent to signed addresses of private files, which are never on the CDN.
+        *s3_origins(S3_PRIVATE_BUCKET or S3_BUCKET),
+    ]
+else:
+    S3_MEDIA_ORIGINS = []
+
 # Background work (django-tasks). The embedded setup runs each task at once, inside the request,
 # so `make run` needs no worker; production queues them in the database for `manage.py db_worker`.
 TASKS = {
@@ -227,7 +302,10 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy and Permissions-Policy (newsroom/middleware.py): scripts and styles from
 # this site only, never inline. Photos and video may come from the media storage's own origin
 # (object storage, a CDN): list it here, e.g. "https://media.example-cdn.org".
-CSP_MEDIA_ORIGINS = env_list("DJANGO_CSP_MEDIA_ORIGINS")
+# Object storage's own origins (above) are listed without being asked.
+CSP_MEDIA_ORIGINS = [
+    *dict.fromkeys([*env_list("DJANGO_CSP_MEDIA_ORIGINS"), *S3_MEDIA_ORIGINS])
+]
 
 # E-mail (reader questions reach the desk by e-mail). Printed to the console unless an SMTP
 # server is configured.

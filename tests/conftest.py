@@ -71,6 +71,99 @@ def media_root(settings, tmp_path):
     return use_media_root(settings, tmp_path / "media")
 
 
+# Object storage (liveblogs/s3.py) -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API on 127.0.0.1 for this test process (moto's server mode, from the test
+    extra), on a port the system picks; its address. Skipped, saying why, where it cannot start;
+    on CI (``CI=true``) that fails instead, so the object storage tests never silently stop."""
+    import logging
+
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as error:
+        reason = f"No S3 server for the object storage tests: moto[server] is missing ({error})."
+        if ON_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+class Bucket:
+    """One test's bucket on the S3 server, and what an anonymous browser gets from it."""
+
+    def __init__(self, endpoint, name):
+        import boto3
+
+        self.endpoint, self.name = endpoint, name
+        self.client = boto3.client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )
+        self.client.create_bucket(Bucket=name)
+
+    def storage_options(self, **options):
+        """``OPTIONS`` of a ``liveblogs.s3.MediaStorage`` on this bucket."""
+        return {
+            "bucket_name": self.name, "endpoint_url": self.endpoint, "region_name": "us-east-1",
+            "access_key": "testing", "secret_key": "testing", "addressing_style": "path",
+            "signature_version": "s3v4",
+            **options,
+        }
+
+    def keys(self, prefix=""):
+        found = self.client.list_objects_v2(Bucket=self.name, Prefix=prefix).get("Contents", [])
+        return sorted(item["Key"] for item in found)
+
+    def head(self, key):
+        return self.client.head_object(Bucket=self.name, Key=key)
+
+    @staticmethod
+    def fetch(url):
+        """``(status, headers, body)`` of a plain GET, as a reader's browser would send it."""
+        from urllib.error import HTTPError
+        from urllib.request import urlopen
+
+        try:
+            with urlopen(url, timeout=10) as response:
+                return response.status, response.headers, response.read()
+        except HTTPError as error:
+            return error.code, error.headers, error.read()
+
+
+def use_s3(settings, bucket):
+    """Store media on ``bucket`` as ``newsroom/settings.py`` does with ``DJANGO_S3_BUCKET``:
+    public files at the top, readable by anyone; private ones under ``private/``, signed."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "liveblogs.s3.MediaStorage", "OPTIONS": bucket.storage_options(
+            querystring_auth=False, default_acl="public-read",
+        )},
+        "liveblogs_private": {"BACKEND": "liveblogs.s3.MediaStorage",
+                              "OPTIONS": bucket.storage_options(
+            location="private", querystring_auth=True, querystring_expire=300,
+            default_acl="private",
+        )},
+    }
+    settings.LIVEBLOGS_PRIVATE_SIGNED_URLS = True
+    return bucket
+
+
+@pytest.fixture
+def s3(settings, s3_server):
+    """Media on a bucket of its own on the S3 server (``use_s3``)."""
+    import uuid
+
+    return use_s3(settings, Bucket(s3_server, f"newsroom-{uuid.uuid4().hex[:12]}"))
+
+
 def role(name):
     """The Editors or Reporters group, made again if a transactional test's flush took it."""
     migrated_rows()

@@ -18,7 +18,9 @@ OPTIONAL = [
     "DJANGO_CSP_MEDIA_ORIGINS", "DJANGO_DB_CONNECT_TIMEOUT", "DJANGO_LOG_LEVEL",
     "DJANGO_EMAIL_BACKEND", "DJANGO_EMAIL_HOST", "DJANGO_EMAIL_PORT", "DJANGO_EMAIL_HOST_USER",
     "DJANGO_EMAIL_HOST_PASSWORD", "DJANGO_EMAIL_USE_TLS", "DJANGO_DEFAULT_FROM_EMAIL",
-    "DJANGO_TRUSTED_PROXIES",
+    "DJANGO_TRUSTED_PROXIES", "DJANGO_S3_BUCKET", "DJANGO_S3_ENDPOINT_URL", "DJANGO_S3_REGION",
+    "DJANGO_S3_ACCESS_KEY_ID", "DJANGO_S3_SECRET_ACCESS_KEY", "DJANGO_S3_CUSTOM_DOMAIN",
+    "DJANGO_S3_PRIVATE_BUCKET", "DJANGO_S3_SIGNED_URL_SECONDS", "DJANGO_S3_PUBLIC_ACL",
 ]
 
 
@@ -211,3 +213,79 @@ def test_the_gunicorn_config_logs_to_standard_output_and_takes_its_workers_from_
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_media_stays_on_local_files_without_a_bucket(load):
+    s = load()
+    assert s["STORAGES"]["default"]["BACKEND"].endswith("FileSystemStorage")
+    assert s["STORAGES"]["liveblogs_private"]["BACKEND"].endswith("FileSystemStorage")
+    assert "LIVEBLOGS_PRIVATE_SIGNED_URLS" not in s
+    assert s["CSP_MEDIA_ORIGINS"] == []
+
+
+def test_a_bucket_puts_public_and_private_media_on_object_storage(load):
+    s = load(
+        DJANGO_S3_BUCKET="courier-media", DJANGO_S3_ENDPOINT_URL="https://minio.internal:9000/",
+        DJANGO_S3_REGION="eu-north-1", DJANGO_S3_ACCESS_KEY_ID="key",
+        DJANGO_S3_SECRET_ACCESS_KEY="secret",
+    )
+    public, private = s["STORAGES"]["default"], s["STORAGES"]["liveblogs_private"]
+    assert public["BACKEND"] == private["BACKEND"] == "liveblogs.s3.MediaStorage"
+    for storage in (public, private):
+        options = storage["OPTIONS"]
+        assert options["bucket_name"] == "courier-media"
+        assert options["endpoint_url"] == "https://minio.internal:9000"
+        assert (options["region_name"], options["access_key"], options["secret_key"]) == (
+            "eu-north-1", "key", "secret"
+        )
+        assert options["addressing_style"] == "path"
+    # Public: plain addresses anyone may read. Private: under private/, signed for 5 minutes.
+    assert public["OPTIONS"]["querystring_auth"] is False
+    assert public["OPTIONS"]["default_acl"] == "public-read"
+    assert public["OPTIONS"].get("location", "") == ""
+    assert private["OPTIONS"]["querystring_auth"] is True
+    assert private["OPTIONS"]["querystring_expire"] == 300
+    assert (private["OPTIONS"]["location"], private["OPTIONS"]["default_acl"]) == (
+        "private", "private"
+    )
+    assert s["LIVEBLOGS_PRIVATE_SIGNED_URLS"] is True
+    # Photos come from the bucket: the pages' policy allows it, and nothing else of the server.
+    assert s["CSP_MEDIA_ORIGINS"] == ["https://minio.internal:9000/courier-media/"]
+
+
+def test_credentials_left_out_come_from_boto3s_own_chain(load):
+    options = load(DJANGO_S3_BUCKET="courier-media")["STORAGES"]["default"]["OPTIONS"]
+    assert options["access_key"] is None and options["secret_key"] is None
+    assert options["endpoint_url"] is None and options["addressing_style"] is None
+
+
+def test_a_cdn_serves_public_files_and_a_private_bucket_the_rest(load):
+    s = load(
+        DJANGO_S3_BUCKET="courier-media", DJANGO_S3_CUSTOM_DOMAIN="media.example-cdn.org",
+        DJANGO_S3_PRIVATE_BUCKET="courier-private", DJANGO_S3_SIGNED_URL_SECONDS="120",
+        DJANGO_S3_REGION="eu-west-1", DJANGO_S3_PUBLIC_ACL="",
+        DJANGO_CSP_MEDIA_ORIGINS="https://video.example-cdn.org",
+    )
+    public, private = s["STORAGES"]["default"], s["STORAGES"]["liveblogs_private"]
+    assert public["OPTIONS"]["custom_domain"] == "media.example-cdn.org"
+    assert public["OPTIONS"]["url_protocol"] == "https:"
+    assert public["OPTIONS"]["default_acl"] is None  # the bucket's own policy decides
+    # Signed addresses never go through the CDN, which would keep them for everyone.
+    assert private["OPTIONS"].get("custom_domain") is None
+    assert (private["OPTIONS"]["bucket_name"], private["OPTIONS"]["location"]) == (
+        "courier-private", ""
+    )
+    assert private["OPTIONS"]["querystring_expire"] == 120
+    assert s["CSP_MEDIA_ORIGINS"] == [
+        "https://video.example-cdn.org", "https://media.example-cdn.org",
+        "https://courier-private.s3.amazonaws.com", "https://courier-private.s3.eu-west-1.amazonaws.com",
+    ]
+    # A CDN (or a local proxy) at an address of its own, over http.
+    s = load(DJANGO_S3_BUCKET="courier-media", DJANGO_S3_CUSTOM_DOMAIN="http://127.0.0.1:8145/")
+    public = s["STORAGES"]["default"]["OPTIONS"]
+    assert (public["custom_domain"], public["url_protocol"]) == ("127.0.0.1:8145", "http:")
+    assert s["CSP_MEDIA_ORIGINS"][0] == "http://127.0.0.1:8145"
+    s = load(DJANGO_S3_BUCKET="courier-media", DJANGO_S3_CUSTOM_DOMAIN="cdn.example.org/courier")
+    assert s["CSP_MEDIA_ORIGINS"][0] == "https://cdn.example.org/courier/"
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_S3_SIGNED_URL_SECONDS"):
+        load(DJANGO_S3_BUCKET="courier-media", DJANGO_S3_SIGNED_URL_SECONDS="five minutes")
