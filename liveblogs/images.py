@@ -899,6 +899,21 @@ def rendition_specs(width, height=None):
     return [(w, f) for w in rendition_widths(width, height) for f in rendition_formats()]
 
 
+def first_specs(specs):
+    """Of ``specs``, those made while the uploader waits: one width, the first a reader needs
+    (``FIRST_RENDITION_WIDTH``, what a phone's screen picks from the live page's ``sizes``; the
+    photo's widest if it is narrower), in WebP and JPEG. AVIF, slow to encode and read only by
+    browsers that also read WebP, waits with the other widths for the background (``tasks.py``)."""
+    widths = sorted({w for w, _format in specs})
+    if not widths:
+        return []
+    wanted = settings.FIRST_RENDITION_WIDTH
+    width = next((w for w in widths if w >= wanted), widths[-1])
+    return [(w, f) for w, f in specs if w == width and f != "avif"] or [
+        (w, f) for w, f in specs if w == width
+    ]
+
+
 def make_renditions(data, specs):
     """Encode ``specs`` ((width, format) pairs) from the stored master ``data``.
 
