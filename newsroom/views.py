@@ -5,13 +5,18 @@ import sys
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count, Min
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.defaults import server_error as django_server_error
+from django_tasks import task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from .middleware import UNAVAILABLE, service_unavailable
 
@@ -22,7 +27,10 @@ HEALTH_KEY = "newsroom:healthz"
 @require_safe
 def healthz(request):
     """200 and ``{"database": "ok", "cache": "ok"}`` when PostgreSQL (or SQLite) and the cache
-    answer; 503 naming what did not. One query and two cache calls; never cached."""
+    answer; 503 naming what did not. One query and two cache calls; never cached. With the
+    database task queue, also ``"tasks": {"waiting": …, "oldest_seconds": …}`` (one query more)
+    for monitoring the worker: a queue that grows means no worker, or too few; it never makes
+    this answer a 503, since the web servers serve readers without it."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -37,11 +45,29 @@ def healthz(request):
     except Exception as error:
         checks["cache"] = type(error).__name__
     healthy = all(value == "ok" for value in checks.values())
+    if checks["database"] == "ok" and (queue := task_queue()) is not None:
+        checks["tasks"] = queue
     response = JsonResponse({"status": "ok" if healthy else "unavailable", **checks})
     if not healthy:
         response.status_code = 503
         response["Retry-After"] = "10"
     return response
+
+
+def task_queue():
+    """How many tasks wait for the worker and for how long the oldest has, when tasks are queued
+    in the database (django-tasks-db); None where they run at once."""
+    if not isinstance(task_backends["default"], DatabaseBackend):
+        return None
+    try:
+        waiting = DBTaskResult.objects.ready().aggregate(count=Count("pk"), oldest=Min("enqueued_at"))
+    except Exception as error:  # the answer is about the database and the cache, not the queue
+        return type(error).__name__
+    oldest = waiting["oldest"]
+    return {
+        "waiting": waiting["count"],
+        "oldest_seconds": round((timezone.now() - oldest).total_seconds()) if oldest else 0,
+    }
 
 
 @require_safe
