@@ -127,6 +127,9 @@ class Upload:
     height: int
     orientation: int
     embedded: Embedded
+    # A JPEG's pixels as the check decoded them, at reduced scale: enough for the first rendition
+    # (``first_specs``), which ``Photo.ingest`` makes from them rather than decoding again.
+    reduced: Image.Image | None = field(default=None, repr=False)
 
 
 def inspect_upload(file, *, max_pixels=None):
@@ -293,10 +296,11 @@ def decode(data, max_pixels):
             if kind == "JPEG":
                 # Every byte of a JPEG is read even at 1/8 scale, so a cut-off file is still caught,
                 # for a fraction of the work of a full decode.
-                image.draft(None, (max(1, width // 8), max(1, height // 8)))
+                image.draft(None, checking_size(image))
             image.load()
         except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as error:
             refuse_broken(error)
+        reduced = image.copy() if kind == "JPEG" else None
         exif = image.getexif()
         orientation = exif.get(ORIENTATION, 1) if kind != "HEIF" else 1
         if orientation not in range(1, 9):
@@ -305,8 +309,21 @@ def decode(data, max_pixels):
             width, height = height, width
         return Upload(
             data=data, format=kind, width=width, height=height, orientation=orientation,
-            embedded=read_embedded(image, exif),
+            embedded=read_embedded(image, exif), reduced=reduced,
         )
+
+
+def checking_size(image):
+    """The size to have libjpeg decode a JPEG at for the check: an eighth of it, or more if the
+    first rendition needs more, so that rendition can be made from the same pixels. The cost is
+    in reading every byte, which any scale does; an eighth or a quarter hardly differ."""
+    width, height = image.size
+    turned = image.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8)
+    upright = (height, width) if turned else (width, height)
+    first = first_specs(rendition_specs(*upright))
+    scale = first[0][0] / upright[0] if first else 0
+    return (max(1, width // 8, math.ceil(width * scale)),
+            max(1, height // 8, math.ceil(height * scale)))
 
 
 def cut_off():
@@ -850,10 +867,15 @@ TURNS = {
 # Pillow format, MIME type, file extension and encoder options of each rendition format.
 ENCODINGS = {
     "avif": ("AVIF", "image/avif", "avif", {"quality": 60, "speed": 8, "max_threads": 1}),
-    # WebP method 2 takes a third of the time of the default (4) for files about 5% larger.
-    "webp": ("WEBP", "image/webp", "webp", {"quality": 80, "method": 2}),
+    # WebP method 1 takes a quarter of the time of the default (4), and a third less than 2, for
+    # files no larger on our photos (bench/photos.py).
+    "webp": ("WEBP", "image/webp", "webp", {"quality": 80, "method": 1}),
     "jpeg": ("JPEG", "image/jpeg", "jpg", {"quality": 82, "optimize": True}),
 }
+# From this width up, JPEGs are written without optimised Huffman tables: a second pass over the
+# data that costs most at large widths, for files a tenth smaller that few readers fetch (the
+# JPEG is the fallback of browsers without WebP; feeds and share cards take 1,280).
+JPEG_OPTIMIZE_BELOW = 1280
 # Renditions of one photo are encoded side by side on up to this many cores.
 ENCODER_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
 # <source> elements come in this order: the browser takes the first type it reads.
@@ -914,10 +936,12 @@ def first_specs(specs):
     ]
 
 
-def make_renditions(data, specs):
+def make_renditions(data, specs, *, reduced=None):
     """Encode ``specs`` ((width, format) pairs) from the stored master ``data``.
 
-    Each rendition keeps the photo's aspect ratio.
+    Each rendition keeps the photo's aspect ratio. ``reduced`` is the photo's pixels already
+    decoded at reduced scale (``Upload.reduced``): where they cover the widest of ``specs``,
+    ``data`` is only opened for its header (orientation, colour profile, credits).
     """
     if not specs:
         return []
@@ -929,15 +953,19 @@ def make_renditions(data, specs):
             orientation = 1
         turned = orientation >= 5
         height, width = image.size if turned else image.size[::-1]
-        if image.format in {"JPEG", "MPO"}:
-            # Libjpeg scales while decoding: 1/2, 1/4 or 1/8 of the pixels, as large as needed.
-            wanted = (widths[0], max(1, widths[0] * height // width))
-            image.draft(None, wanted[::-1] if turned else wanted)
-        image.load()
+        pixels = image
+        if reduced is not None and reduced.size[turned] >= widths[0]:
+            pixels = reduced
+        else:
+            if image.format in {"JPEG", "MPO"}:
+                # Libjpeg scales while decoding: 1/2, 1/4 or 1/8 of the pixels, as large as needed.
+                wanted = (widths[0], max(1, widths[0] * height // width))
+                image.draft(None, wanted[::-1] if turned else wanted)
+            image.load()
         icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
         embedded = read_embedded(image, image.getexif())
-        has_alpha = image.mode in {"RGBA", "LA", "PA"} or (
-            image.mode == "P" and "transparency" in image.info
+        has_alpha = pixels.mode in {"RGBA", "LA", "PA"} or (
+            pixels.mode == "P" and "transparency" in pixels.info
         )
         mode = "RGBA" if has_alpha else "RGB"
         metadata = {"icc_profile": icc, "exif": kept_exif(embedded), "xmp": kept_xmp(embedded)}
@@ -945,7 +973,7 @@ def make_renditions(data, specs):
         # The widest rendition is made from the photo by bands (no full-size copy); then the
         # photo's pixels are let go before any encoding starts.
         w, h = sizes[0]
-        current = resized_in_bands(image, (h, w) if turned else (w, h), mode)
+        current = resized_in_bands(pixels, (h, w) if turned else (w, h), mode)
         image.close()
     if orientation != 1:
         # Turned upright at the widest rendition: a copy of it, not of the photo.
@@ -997,6 +1025,8 @@ def encode(image, name, metadata):
     pillow_format, _mime, _ext, options = ENCODINGS[name]
     if pillow_format == "JPEG" and image.mode != "RGB":
         image = flatten(image)
+    if pillow_format == "JPEG" and image.width >= JPEG_OPTIMIZE_BELOW:
+        options = {**options, "optimize": False}
     out = io.BytesIO()
     image.save(out, pillow_format, **options, **{k: v for k, v in metadata.items() if v})
     return out.getvalue()

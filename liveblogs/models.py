@@ -257,7 +257,8 @@ class Photo(models.Model):
         first = images.first_specs(images.rendition_specs(master.width, master.height))
         try:
             self.renditions = images.store_renditions(
-                self.image.storage, self.image.name, images.make_renditions(master.data, first)
+                self.image.storage, self.image.name,
+                images.make_renditions(master.data, first, reduced=upload.reduced),
             )
         except Exception:
             self.image.storage.delete(self.image.name)

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import default_task_backend
-from PIL import Image
+from PIL import Image, ImageFile
 
 from liveblogs import tasks
 from liveblogs.media import private_storage
@@ -96,6 +96,21 @@ def test_the_first_rendition_is_made_while_the_uploader_waits_and_the_rest_wait(
     run(queue)
     photo.refresh_from_db()
     assert made(photo) == sorted((w, f) for w in WIDTHS for f in ("webp", "jpeg"))
+
+
+def test_the_upload_is_decoded_once_in_the_request(queue, monkeypatch):
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+
+    def load(image):
+        if image.tile:  # pixels still to decode
+            decoded.append(image.size)
+        return real_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    upload(6000, 4000)
+    # The check's decode, at the eighth libjpeg can give, is what the first rendition is made of.
+    assert decoded == [(750, 500)]
 
 
 def test_a_small_photo_is_made_whole_in_the_request(queue):
