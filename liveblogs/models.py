@@ -279,7 +279,8 @@ class Photo(models.Model):
         if not self.image or not self.width:
             return []
         have = {(r["width"], r["format"]) for r in self.renditions}
-        return [spec for spec in images.rendition_specs(self.width, self.height) if spec not in have]
+        specs = images.rendition_specs(self.width, self.height)
+        return [spec for spec in specs if spec not in have]
 
     def enqueue_renditions(self):
         """Have the renditions this photo lacks made in the background (``tasks.py``). Inside

@@ -60,7 +60,9 @@ def task_queue():
     if not isinstance(task_backends["default"], DatabaseBackend):
         return None
     try:
-        waiting = DBTaskResult.objects.ready().aggregate(count=Count("pk"), oldest=Min("enqueued_at"))
+        waiting = DBTaskResult.objects.ready().aggregate(
+            count=Count("pk"), oldest=Min("enqueued_at")
+        )
     except Exception as error:  # the answer is about the database and the cache, not the queue
         return type(error).__name__
     oldest = waiting["oldest"]
