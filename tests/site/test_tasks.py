@@ -82,3 +82,17 @@ def test_the_desk_mail_goes_when_the_worker_runs(database_queue, client, setting
     work()
     (message,) = mail.outbox  # sent by the worker
     assert message.to == ["desk@example.org"] and "Harbour flood" in message.subject
+
+
+def test_the_worker_unit_runs_the_worker_command_with_options_it_takes(database_queue):
+    from pathlib import Path
+
+    from django_tasks_db.management.commands.db_worker import Command
+
+    unit = (Path(__file__).parents[2] / "deploy" / "newsroom-worker.service").read_text()
+    (exec_start,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+    program, manage, command, *options = exec_start.removeprefix("ExecStart=").split()
+    assert program.endswith("/python") and manage == "manage.py" and command == "db_worker"
+    parsed = Command().create_parser("manage.py", "db_worker").parse_args(options)
+    assert parsed.interval == 1
+    assert "Restart=always" in unit and "KillSignal=SIGTERM" in unit
