@@ -348,24 +348,21 @@ class Photo(models.Model):
         browsers fetch them, and mark it public. Called when readers are first shown it
         (``PhotoQuerySet.sync_public``); files already copied are left as they are."""
         with transaction.atomic():
-            self.publish_files_locked()
-
-    def publish_files_locked(self):
-        # Under the row's lock, with the renditions as stored: those a worker recorded a moment
-        # ago are copied too, or the worker, waiting for the lock, sees the photo public and
-        # copies its own.
-        self.lock_row()
-        names = [r["name"] for r in self.renditions] or [self.image.name]
-        for name in names:
-            if not default_storage.exists(name):
-                with self.image.storage.open(name, "rb") as file:
-                    stored = default_storage.save(name, file)
-                if stored != name:  # a storage that renames rather than overwrites
-                    raise RuntimeError(f"Public storage stored {name} as {stored}.")
-        if not self.public:
-            Photo.objects.filter(pk=self.pk).update(public=True)
-            self.public = True
-            self.__dict__.pop("picture", None)
+            # Under the row's lock, with the renditions as stored: those a worker recorded a
+            # moment ago are copied too, or the worker, waiting for the lock, then sees the photo
+            # public and copies its own (``save``).
+            self.lock_row()
+            names = [r["name"] for r in self.renditions] or [self.image.name]
+            for name in names:
+                if not default_storage.exists(name):
+                    with self.image.storage.open(name, "rb") as file:
+                        stored = default_storage.save(name, file)
+                    if stored != name:  # a storage that renames rather than overwrites
+                        raise RuntimeError(f"Public storage stored {name} as {stored}.")
+            if not self.public:
+                Photo.objects.filter(pk=self.pk).update(public=True)
+                self.public = True
+                self.__dict__.pop("picture", None)
 
     def unpublish_files(self):
         """Readers are no longer shown this photo: its public copies go, once that is committed
