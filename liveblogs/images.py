@@ -300,7 +300,8 @@ def decode(data, max_pixels):
             image.load()
         except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as error:
             refuse_broken(error)
-        reduced = image.copy() if kind == "JPEG" else None
+        small = image.width * image.height <= REDUCED_MAX_PIXELS
+        reduced = image.copy() if kind == "JPEG" and small else None
         exif = image.getexif()
         orientation = exif.get(ORIENTATION, 1) if kind != "HEIF" else 1
         if orientation not in range(1, 9):
@@ -313,17 +314,32 @@ def decode(data, max_pixels):
         )
 
 
+# The most pixels of a JPEG decoded for the check that are kept for its first rendition (12 MB in
+# RGB). A phone's photo decodes for it at an eighth or a quarter, far below; a narrow photo tall
+# as a scrolling screenshot would not, and is checked at an eighth and decoded again instead.
+REDUCED_MAX_PIXELS = 4_000_000
+
+
 def checking_size(image):
     """The size to have libjpeg decode a JPEG at for the check: an eighth of it, or more if the
     first rendition needs more, so that rendition can be made from the same pixels. The cost is
     in reading every byte, which any scale does; an eighth or a quarter hardly differ."""
     width, height = image.size
+    eighth = (max(1, width // 8), max(1, height // 8))
     turned = image.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8)
     upright = (height, width) if turned else (width, height)
     first = first_specs(rendition_specs(*upright))
     scale = first[0][0] / upright[0] if first else 0
-    return (max(1, width // 8, math.ceil(width * scale)),
-            max(1, height // 8, math.ceil(height * scale)))
+    wanted = (max(eighth[0], math.ceil(width * scale)), max(eighth[1], math.ceil(height * scale)))
+    # libjpeg's scale: the smallest of 1/8, 1/4, 1/2 and 1 that still gives ``wanted``.
+    reduction = next(
+        (r for r in (8, 4, 2) if math.ceil(width / r) >= wanted[0]
+         and math.ceil(height / r) >= wanted[1]),
+        1,
+    )
+    if math.ceil(width / reduction) * math.ceil(height / reduction) > REDUCED_MAX_PIXELS:
+        return eighth
+    return wanted
 
 
 def cut_off():

@@ -113,6 +113,22 @@ def test_the_upload_is_decoded_once_in_the_request(queue, monkeypatch):
     assert decoded == [(750, 500)]
 
 
+def test_a_narrow_tall_photo_is_checked_at_an_eighth_and_decoded_again(queue, monkeypatch):
+    # Its first rendition needs it at full scale: too many pixels to keep from the check.
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+
+    def load(image):
+        if image.tile:
+            decoded.append(image.size)
+        return real_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    photo = upload(1000, 9000)
+    assert decoded == [(125, 1125), (1000, 9000)]
+    assert {w for w, _f in made(photo)} == {640}
+
+
 def test_a_small_photo_is_made_whole_in_the_request(queue):
     photo = upload(300, 200)
     assert made(photo) == [(300, "jpeg"), (300, "webp")]
