@@ -28,7 +28,7 @@ HEALTH_KEY = "newsroom:healthz"
 def healthz(request):
     """200 and ``{"database": "ok", "cache": "ok"}`` when PostgreSQL (or SQLite) and the cache
     answer; 503 naming what did not. One query and two cache calls; never cached. With the
-    database task queue, also ``"tasks": {"waiting": …, "oldest_seconds": …}`` (one query more)
+    database task queue, also ``"tasks": {"waiting": …, "oldest_waiting_seconds": …}`` (one query more)
     for monitoring the worker: a queue that grows means no worker, or too few; it never makes
     this answer a 503, since the web servers serve readers without it."""
     checks = {}
@@ -68,7 +68,7 @@ def task_queue():
     oldest = waiting["oldest"]
     return {
         "waiting": waiting["count"],
-        "oldest_seconds": round((timezone.now() - oldest).total_seconds()) if oldest else 0,
+        "oldest_waiting_seconds": round((timezone.now() - oldest).total_seconds()) if oldest else 0,
     }
 
 

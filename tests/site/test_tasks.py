@@ -53,7 +53,7 @@ def test_renditions_wait_in_the_table_until_the_worker_makes_them(database_queue
     assert len(Photo.objects.get(pk=photo.pk).renditions) == 10
     assert LivePage.objects.get(pk=page.pk).version > version
     assert "1920w" in client.get("/live/harbour-flood/").content.decode()
-    assert client.get("/healthz").json()["tasks"] == {"waiting": 0, "oldest_seconds": 0}
+    assert client.get("/healthz").json()["tasks"] == {"waiting": 0, "oldest_waiting_seconds": 0}
 
 
 def test_a_lost_task_is_made_up_by_make_renditions(database_queue):
