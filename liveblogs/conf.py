@@ -74,6 +74,9 @@ DEFAULTS = {
     # Their formats, served in the order AVIF, WebP, JPEG. JPEG, the fallback, is always made;
     # "avif" is made only where Pillow can write it (see README, "Photos").
     "RENDITION_FORMATS": ("webp", "jpeg"),
+    # The width made while the uploader waits (in WebP and JPEG): what the live page's ``sizes``
+    # picks on a phone until the others, made in the background (tasks.py), are there.
+    "FIRST_RENDITION_WIDTH": 640,
     # Reader questions (questions.py, ratelimit.py, submissions.py).
     # Seconds a person needs at least between seeing the ask form and sending it; quicker is a
     # bot. And how long (seconds) a form may stay open before it must be sent again.

@@ -127,6 +127,9 @@ class Upload:
     height: int
     orientation: int
     embedded: Embedded
+    # A JPEG's pixels as the check decoded them, at reduced scale: enough for the first rendition
+    # (``first_specs``), which ``Photo.ingest`` makes from them rather than decoding again.
+    reduced: Image.Image | None = field(default=None, repr=False)
 
 
 def inspect_upload(file, *, max_pixels=None):
@@ -293,10 +296,12 @@ def decode(data, max_pixels):
             if kind == "JPEG":
                 # Every byte of a JPEG is read even at 1/8 scale, so a cut-off file is still caught,
                 # for a fraction of the work of a full decode.
-                image.draft(None, (max(1, width // 8), max(1, height // 8)))
+                image.draft(None, checking_size(image))
             image.load()
         except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as error:
             refuse_broken(error)
+        small = image.width * image.height <= REDUCED_MAX_PIXELS
+        reduced = image.copy() if kind == "JPEG" and small else None
         exif = image.getexif()
         orientation = exif.get(ORIENTATION, 1) if kind != "HEIF" else 1
         if orientation not in range(1, 9):
@@ -305,8 +310,36 @@ def decode(data, max_pixels):
             width, height = height, width
         return Upload(
             data=data, format=kind, width=width, height=height, orientation=orientation,
-            embedded=read_embedded(image, exif),
+            embedded=read_embedded(image, exif), reduced=reduced,
         )
+
+
+# The most pixels of a JPEG decoded for the check that are kept for its first rendition (12 MB in
+# RGB). A phone's photo decodes for it at an eighth or a quarter, far below; a narrow photo tall
+# as a scrolling screenshot would not, and is checked at an eighth and decoded again instead.
+REDUCED_MAX_PIXELS = 4_000_000
+
+
+def checking_size(image):
+    """The size to have libjpeg decode a JPEG at for the check: an eighth of it, or more if the
+    first rendition needs more, so that rendition can be made from the same pixels. The cost is
+    in reading every byte, which any scale does; an eighth or a quarter hardly differ."""
+    width, height = image.size
+    eighth = (max(1, width // 8), max(1, height // 8))
+    turned = image.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8)
+    upright = (height, width) if turned else (width, height)
+    first = first_specs(rendition_specs(*upright))
+    scale = first[0][0] / upright[0] if first else 0
+    wanted = (max(eighth[0], math.ceil(width * scale)), max(eighth[1], math.ceil(height * scale)))
+    # libjpeg's scale: the smallest of 1/8, 1/4, 1/2 and 1 that still gives ``wanted``.
+    reduction = next(
+        (r for r in (8, 4, 2) if math.ceil(width / r) >= wanted[0]
+         and math.ceil(height / r) >= wanted[1]),
+        1,
+    )
+    if math.ceil(width / reduction) * math.ceil(height / reduction) > REDUCED_MAX_PIXELS:
+        return eighth
+    return wanted
 
 
 def cut_off():
@@ -850,10 +883,15 @@ TURNS = {
 # Pillow format, MIME type, file extension and encoder options of each rendition format.
 ENCODINGS = {
     "avif": ("AVIF", "image/avif", "avif", {"quality": 60, "speed": 8, "max_threads": 1}),
-    # WebP method 2 takes a third of the time of the default (4) for files about 5% larger.
-    "webp": ("WEBP", "image/webp", "webp", {"quality": 80, "method": 2}),
+    # WebP method 1 takes a quarter of the time of the default (4), and a third less than 2, for
+    # files no larger on our photos (bench/photos.py).
+    "webp": ("WEBP", "image/webp", "webp", {"quality": 80, "method": 1}),
     "jpeg": ("JPEG", "image/jpeg", "jpg", {"quality": 82, "optimize": True}),
 }
+# From this width up, JPEGs are written without optimised Huffman tables: a second pass over the
+# data that costs most at large widths, for files a tenth smaller that few readers fetch (the
+# JPEG is the fallback of browsers without WebP; feeds and share cards take 1,280).
+JPEG_OPTIMIZE_BELOW = 1280
 # Renditions of one photo are encoded side by side on up to this many cores.
 ENCODER_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
 # <source> elements come in this order: the browser takes the first type it reads.
@@ -899,10 +937,27 @@ def rendition_specs(width, height=None):
     return [(w, f) for w in rendition_widths(width, height) for f in rendition_formats()]
 
 
-def make_renditions(data, specs):
+def first_specs(specs):
+    """Of ``specs``, those made while the uploader waits: one width, the first a reader needs
+    (``FIRST_RENDITION_WIDTH``, what a phone's screen picks from the live page's ``sizes``; the
+    photo's widest if it is narrower), in WebP and JPEG. AVIF, slow to encode and read only by
+    browsers that also read WebP, waits with the other widths for the background (``tasks.py``)."""
+    widths = sorted({w for w, _format in specs})
+    if not widths:
+        return []
+    wanted = settings.FIRST_RENDITION_WIDTH
+    width = next((w for w in widths if w >= wanted), widths[-1])
+    return [(w, f) for w, f in specs if w == width and f != "avif"] or [
+        (w, f) for w, f in specs if w == width
+    ]
+
+
+def make_renditions(data, specs, *, reduced=None):
     """Encode ``specs`` ((width, format) pairs) from the stored master ``data``.
 
-    Each rendition keeps the photo's aspect ratio.
+    Each rendition keeps the photo's aspect ratio. ``reduced`` is the photo's pixels already
+    decoded at reduced scale (``Upload.reduced``): where they cover the widest of ``specs``,
+    ``data`` is only opened for its header (orientation, colour profile, credits).
     """
     if not specs:
         return []
@@ -914,15 +969,19 @@ def make_renditions(data, specs):
             orientation = 1
         turned = orientation >= 5
         height, width = image.size if turned else image.size[::-1]
-        if image.format in {"JPEG", "MPO"}:
-            # Libjpeg scales while decoding: 1/2, 1/4 or 1/8 of the pixels, as large as needed.
-            wanted = (widths[0], max(1, widths[0] * height // width))
-            image.draft(None, wanted[::-1] if turned else wanted)
-        image.load()
+        pixels = image
+        if reduced is not None and reduced.size[turned] >= widths[0]:
+            pixels = reduced
+        else:
+            if image.format in {"JPEG", "MPO"}:
+                # Libjpeg scales while decoding: 1/2, 1/4 or 1/8 of the pixels, as large as needed.
+                wanted = (widths[0], max(1, widths[0] * height // width))
+                image.draft(None, wanted[::-1] if turned else wanted)
+            image.load()
         icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
         embedded = read_embedded(image, image.getexif())
-        has_alpha = image.mode in {"RGBA", "LA", "PA"} or (
-            image.mode == "P" and "transparency" in image.info
+        has_alpha = pixels.mode in {"RGBA", "LA", "PA"} or (
+            pixels.mode == "P" and "transparency" in pixels.info
         )
         mode = "RGBA" if has_alpha else "RGB"
         metadata = {"icc_profile": icc, "exif": kept_exif(embedded), "xmp": kept_xmp(embedded)}
@@ -930,7 +989,7 @@ def make_renditions(data, specs):
         # The widest rendition is made from the photo by bands (no full-size copy); then the
         # photo's pixels are let go before any encoding starts.
         w, h = sizes[0]
-        current = resized_in_bands(image, (h, w) if turned else (w, h), mode)
+        current = resized_in_bands(pixels, (h, w) if turned else (w, h), mode)
         image.close()
     if orientation != 1:
         # Turned upright at the widest rendition: a copy of it, not of the photo.
@@ -982,6 +1041,8 @@ def encode(image, name, metadata):
     pillow_format, _mime, _ext, options = ENCODINGS[name]
     if pillow_format == "JPEG" and image.mode != "RGB":
         image = flatten(image)
+    if pillow_format == "JPEG" and image.width >= JPEG_OPTIMIZE_BELOW:
+        options = {**options, "optimize": False}
     out = io.BytesIO()
     image.save(out, pillow_format, **options, **{k: v for k, v in metadata.items() if v})
     return out.getvalue()

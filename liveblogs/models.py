@@ -214,6 +214,15 @@ class Photo(models.Model):
                     *kwargs["update_fields"], "image", "width", "height", "renditions", "caption",
                     "credit",
                 }
+        elif not self._state.adding and kwargs.get("update_fields") is None:
+            # The renditions are written only where they are made (``ingest``, ``make_renditions``),
+            # perhaps by a worker while a form had this row loaded: a caption's save must not put
+            # back the list the form read.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "renditions"
+            ]
+        rendered = new_files
         new_files = new_files or "renditions" in (kwargs.get("update_fields") or ())
         with transaction.atomic():
             super().save(*args, **kwargs)
@@ -221,9 +230,11 @@ class Photo(models.Model):
                 self.publish_files()  # a public photo's new files are public too
             if replaced is not None and replaced.image.name != self.image.name:
                 transaction.on_commit(replaced.delete_files)
-            # Captions and credits show wherever the photo does.
+            # Captions and credits show wherever the photo does; so do new renditions.
             Update.objects.filter(photos=self).touch()
             LivePage.objects.filter(Q(lead_photo=self) | Q(lead_video__poster=self)).bump_version()
+            if rendered and self.missing_renditions():
+                self.enqueue_renditions()
 
     def ingest(self):
         """Check the new image, store it cleaned, make its renditions, and fill in a blank caption
@@ -241,13 +252,13 @@ class Photo(models.Model):
         self.image.save(f"photo.{master.extension}", ContentFile(master.data), save=False)
         self.width, self.height = master.width, master.height
         self.__dict__.pop("picture", None)
+        # Only the first rendition a reader needs is made while the uploader waits: the photo
+        # can be published with it, and ``save`` queues the rest.
+        first = images.first_specs(images.rendition_specs(master.width, master.height))
         try:
             self.renditions = images.store_renditions(
-                self.image.storage,
-                self.image.name,
-                images.make_renditions(
-                    master.data, images.rendition_specs(master.width, master.height)
-                ),
+                self.image.storage, self.image.name,
+                images.make_renditions(master.data, first, reduced=upload.reduced),
             )
         except Exception:
             self.image.storage.delete(self.image.name)
@@ -263,15 +274,34 @@ class Photo(models.Model):
         name = reporter.name if reporter else user.get_full_name() or user.get_username()
         return f"{name}/{app_settings.PUBLISHER_NAME}"
 
-    def make_renditions(self):
-        """Make the renditions the settings ask for that this photo lacks (photos stored before
-        renditions existed, or after the widths or formats changed). Returns how many were made."""
+    def missing_renditions(self):
+        """The (width, format) renditions the settings ask for that this photo lacks."""
         if not self.image or not self.width:
-            return 0
+            return []
         have = {(r["width"], r["format"]) for r in self.renditions}
-        missing = [
-            spec for spec in images.rendition_specs(self.width, self.height) if spec not in have
-        ]
+        specs = images.rendition_specs(self.width, self.height)
+        return [spec for spec in specs if spec not in have]
+
+    def enqueue_renditions(self):
+        """Have the renditions this photo lacks made in the background (``tasks.py``). Inside
+        the transaction that stored the photo: with the database queue the task commits, or
+        not, with it. Where tasks run at once (the embedded setup) they are made here, and this
+        instance sees them."""
+        from . import tasks  # tasks.py imports the models
+
+        result = tasks.make_renditions.enqueue(self.pk)
+        if result.is_finished:
+            self.refresh_from_db(fields=["renditions", "public"])
+
+    def make_renditions(self):
+        """Make the renditions the settings ask for that this photo lacks: those left to the
+        background at upload, or all of a photo stored before renditions existed or before the
+        widths or formats changed. Returns how many were made.
+
+        Safe to run twice at once (two workers, a task run again, ``make_renditions`` beside
+        a worker): the slow part runs without a lock, then the row is locked and only what is
+        still missing is recorded; the files of a rendition another run recorded first go."""
+        missing = self.missing_renditions()
         if not missing:
             return 0
         with self.image.open("rb") as file:
@@ -279,10 +309,35 @@ class Photo(models.Model):
         made = images.store_renditions(
             self.image.storage, self.image.name, images.make_renditions(data, missing)
         )
-        self.renditions = sorted([*self.renditions, *made], key=lambda r: (r["format"], r["width"]))
-        self.__dict__.pop("picture", None)
-        self.save(update_fields=["renditions"])
-        return len(made)
+        with transaction.atomic():
+            current = self.lock_row()
+            if current is None or current.image.name != self.image.name:
+                new, extra = [], made  # deleted, or its file replaced, while we worked
+            else:
+                have = {(r["width"], r["format"]) for r in self.renditions}
+                new = [r for r in made if (r["width"], r["format"]) not in have]
+                extra = [r for r in made if (r["width"], r["format"]) in have]
+            if new:
+                self.renditions = sorted(
+                    [*self.renditions, *new], key=lambda r: (r["format"], r["width"])
+                )
+                self.save(update_fields=["renditions"])
+        # Files for renditions another run recorded first; a storage that overwrites may have
+        # given that run's file the same name, which stays.
+        kept = {r["name"] for r in self.renditions}
+        for name in {r["name"] for r in extra} - kept:
+            self.image.storage.delete(name)
+        return len(new)
+
+    def lock_row(self):
+        """Lock this photo's row for the transaction and take its stored renditions and public
+        flag (a worker may have recorded renditions since this instance was read). Returns the
+        row as stored, or None if it is gone."""
+        current = Photo.objects.select_for_update().filter(pk=self.pk).first()
+        if current is not None:
+            self.renditions, self.public = current.renditions, current.public
+            self.__dict__.pop("picture", None)
+        return current
 
     def stored_names(self):
         """The names of this photo's files: the original, then its renditions."""
@@ -292,22 +347,29 @@ class Photo(models.Model):
         """Copy this photo's renditions (not its original) to the public storage, where readers'
         browsers fetch them, and mark it public. Called when readers are first shown it
         (``PhotoQuerySet.sync_public``); files already copied are left as they are."""
-        names = [r["name"] for r in self.renditions] or [self.image.name]
-        for name in names:
-            media.copy_file(self.image.storage, default_storage, name)
-        if not self.public:
-            Photo.objects.filter(pk=self.pk).update(public=True)
-            self.public = True
-            self.__dict__.pop("picture", None)
+        with transaction.atomic():
+            # Under the row's lock, with the renditions as stored: those a worker recorded a
+            # moment ago are copied too, or the worker, waiting for the lock, then sees the photo
+            # public and copies its own (``save``).
+            self.lock_row()
+            names = [r["name"] for r in self.renditions] or [self.image.name]
+            for name in names:
+                media.copy_file(self.image.storage, default_storage, name)
+            if not self.public:
+                Photo.objects.filter(pk=self.pk).update(public=True)
+                self.public = True
+                self.__dict__.pop("picture", None)
 
     def unpublish_files(self):
         """Readers are no longer shown this photo: its public copies go, once that is committed
         (until then the page still shows it). Its private files stay."""
-        names = [r["name"] for r in self.renditions] or [self.image.name]
-        Photo.objects.filter(pk=self.pk).update(public=False)
-        self.public = False
-        self.__dict__.pop("picture", None)
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+        with transaction.atomic():
+            self.lock_row()  # renditions a worker made public a moment ago go too
+            names = [r["name"] for r in self.renditions] or [self.image.name]
+            Photo.objects.filter(pk=self.pk).update(public=False)
+            self.public = False
+            self.__dict__.pop("picture", None)
+            transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
     def delete_files(self):
         """Delete this photo's files, private and public (after its row is gone)."""
@@ -970,9 +1032,13 @@ class Embed(models.Model):
 
 
 def resolve_embeds(pks):
-    """Resolve the embeds among ``pks`` never tried yet; called once an update is saved."""
+    """Resolve the embeds among ``pks`` never tried yet; called once an update is saved. Those
+    that fail are tried again in the background, later and later (``tasks.resolve_embed``)."""
+    from . import tasks  # tasks.py imports the models
+
     for embed in Embed.objects.filter(pk__in=pks).pending():
-        embed.resolve()
+        if not embed.resolve():
+            tasks.retry_later(tasks.resolve_embed, 1, embed.pk)
 
 
 class UpdateQuerySet(VersionedQuerySet):

@@ -3,8 +3,9 @@
 A reader's message goes through, in order: CSRF (the form page is the only reader page that sets
 the CSRF cookie), a per-address rate limit counted in the shared cache, the form's honeypot and
 minimum fill time, and its length limits. Then its single-use form token is spent (in the shared
-cache, ``AskForm.use_token``), and it is saved, before anything else happens; the
-desk's e-mail goes out after the commit, and a mail failure is logged, never the reader's problem.
+cache, ``AskForm.use_token``), and it is saved, before anything else happens; the desk's e-mail
+is a task queued after the commit (``tasks.notify_desk``), so a slow mail server never holds up
+the reader's answer, and a mail failure is logged and tried again, never the reader's problem.
 Addresses are kept only as a salted hash (``hash_address``).
 
 The address and rate limit are ``ratelimit.py``'s; the desk's side is ``submissions.py``.
@@ -25,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from . import tasks
 from .conf import settings
 from .forms import AskForm
 from .models import LivePage, Photo, ReaderSubmission
@@ -169,8 +171,8 @@ def ask_thanks(request, slug):
 
 
 def receive(request, form, *, page, callout, address_hash):
-    """Keep the reader's message first; then their photo, then (after commit) the desk's mail.
-    Neither of those can lose the message: each failure is logged and the message stays."""
+    """Keep the reader's message first; then their photo, then (after commit) queue the desk's
+    mail. None of those can lose the message: each failure is logged and the message stays."""
     submission = form.save(commit=False)
     submission.live_page = page
     submission.callout = callout
@@ -185,8 +187,20 @@ def receive(request, form, *, page, callout, address_hash):
         )
     except NoReverseMatch:  # a site without the admin
         admin_url = ""
-    transaction.on_commit(partial(notify_desk, submission.pk, admin_url))
+    transaction.on_commit(partial(queue_desk_mail, submission.pk, admin_url))
     return submission
+
+
+def queue_desk_mail(submission_pk, admin_url):
+    """Queue the desk's e-mail (``tasks.notify_desk``); where tasks run at once, it is sent here,
+    after the reader's message was committed."""
+    if not settings.ASK_NOTIFY_EMAILS:
+        return
+    try:
+        tasks.notify_desk.enqueue(submission_pk, admin_url)
+    except Exception:
+        logger.exception("Could not queue the desk's e-mail about reader submission %s",
+                         submission_pk)
 
 
 def attach_photo(submission, upload):
@@ -205,10 +219,11 @@ def attach_photo(submission, upload):
 
 def notify_desk(submission_pk, admin_url=""):
     """E-mail ``ASK_NOTIFY_EMAILS`` about a new submission: what was asked and where to find it.
-    Contact details stay in the admin. Any failure is logged; the submission is already kept."""
+    Contact details stay in the admin. Any failure is logged; the submission is already kept.
+    Returns False if the mail could not be sent (the task tries again later)."""
     recipients = list(settings.ASK_NOTIFY_EMAILS)
     if not recipients:
-        return
+        return True
     try:
         submission = ReaderSubmission.objects.select_related("live_page", "callout").get(
             pk=submission_pk
@@ -227,5 +242,9 @@ def notify_desk(submission_pk, admin_url=""):
             _("Read it and reply in the admin: %(url)s") % {"url": admin_url} if admin_url else "",
         ]
         send_mail(subject, "\n".join(lines), None, recipients)
+    except ReaderSubmission.DoesNotExist:
+        return True  # deleted as spam before the mail went: nothing to tell
     except Exception:
         logger.exception("Could not e-mail the desk about reader submission %s", submission_pk)
+        return False
+    return True

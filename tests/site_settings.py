@@ -11,3 +11,8 @@ if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
     base, _, number = os.environ["REDIS_URL"].rpartition("/")
     worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
     CACHES = {"default": {**CACHES["default"], "LOCATION": f"{base}/{int(number or 0) + worker}"}}
+
+# Tasks run at once here too, as in the embedded setup, whatever DATABASE_URL says (CI sets it,
+# which would otherwise queue them for a worker no test runs). The tests of the queue and its
+# worker (test_tasks.py) switch to the database backend themselves.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
