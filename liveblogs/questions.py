@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from .conf import settings
 from .forms import AskForm
+from .languages import in_page_language, in_site_language
 from .models import LivePage, Photo, ReaderSubmission
 from .ratelimit import client_address, hash_address, rate_limit_wait
 
@@ -49,6 +50,7 @@ def chosen_callout(request, page):
 @csrf_protect
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@in_page_language
 def ask(request, slug):
     """The ask form of a live page: for the callout named or open, else a general question.
 
@@ -145,6 +147,7 @@ def limited(request, page, callout, wait):
 
 @never_cache
 @require_safe
+@in_page_language
 def ask_thanks(request, slug):
     """After a reader sends a question: thanks, what happens next, and the way back."""
     page = get_object_or_404(LivePage.objects.public(), slug=slug)
@@ -168,7 +171,8 @@ def receive(request, form, *, page, callout, address_hash):
         )
     except NoReverseMatch:  # a site without the admin
         admin_url = ""
-    transaction.on_commit(partial(notify_desk, submission.pk, admin_url))
+    # The desk reads its mail in the site's language, whatever the page's.
+    transaction.on_commit(in_site_language(partial(notify_desk, submission.pk, admin_url)))
     return submission
 
 
