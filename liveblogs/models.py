@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from . import embeds, images, media, memo, search, videos, workflow
@@ -757,7 +758,11 @@ class LivePage(models.Model):
         return instance
 
     def get_language_display(self):
-        return dict(settings.LANGUAGES).get(self.language, self.language)
+        """The page's language, named in the active language ("French", "français")."""
+        try:
+            return get_language_info(self.language)["name_translated"]
+        except KeyError:
+            return self.language
 
     def _unpair_old_twins(self):
         """Translations are linked both ways, and this is the one place that keeps them so,
