@@ -197,3 +197,27 @@ def test_a_right_to_left_page_says_so(client, settings, english):
     english.language = "ar"
     english.save()
     assert html_lang(html_of(client.get("/live/valley-flood/"))) == ("ar", "rtl")
+
+
+PHYSICAL_SIDE = re.compile(
+    r"(?:margin|padding|border)-(?:left|right)\b|^\s*(?:left|right)\s*:|"
+    r"(?:float|text-align|clear)\s*:\s*(?:left|right)",
+    re.M,
+)
+
+
+def test_stylesheets_name_no_physical_side():
+    """Reader, filing and desk stylesheets lay out by logical sides (``margin-inline-start``…),
+    so a right-to-left page mirrors. Centring with ``left: 50%`` and its transform is the same
+    in both directions and says so."""
+    from pathlib import Path
+
+    import liveblogs
+
+    static = Path(liveblogs.__file__).parent / "static" / "liveblogs"
+    found = []
+    for css in sorted(static.rglob("*.css")):
+        for line in css.read_text().splitlines():
+            if PHYSICAL_SIDE.search(line) and "left: 50%" not in line:
+                found.append(f"{css.name}: {line.strip()}")
+    assert found == []
