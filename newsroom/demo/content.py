@@ -717,6 +717,7 @@ DRAFT_PAGE_UPDATE = {
 
 
 # The French twin of the live page ---------------------------------------------------------------
+# French sets a no-break space (\u00a0) before ":", "?" and "!" and inside « guillemets ».
 
 FRENCH_SERIES = {
     "slug": "crues-de-la-vallee-de-la-kestrel",
@@ -726,7 +727,7 @@ FRENCH_SERIES = {
 
 FRENCH_PAGE = {
     "slug": "crue-de-la-kestrel-alder-falls",
-    "title": "Crue de la Kestrel : Alder Falls évacue les rues basses",
+    "title": "Crue de la Kestrel\u00a0: Alder Falls évacue les rues basses",
     "standfirst": (
         "La rivière a monté de plus de deux mètres en une journée. Suivez la crue, les "
         "fermetures et l'aide offerte aux sinistrés, en direct."
@@ -743,9 +744,9 @@ FRENCH_KEY_POINTS = [
 ]
 
 FRENCH_CALLOUT = {
-    "prompt": "L'eau a-t-elle atteint votre rue ?",
+    "prompt": "L'eau a-t-elle atteint votre rue\u00a0?",
     "description": (
-        "<p>Racontez-nous ce que vous voyez près de chez vous : une rue inondée, un sous-sol qui "
+        "<p>Racontez-nous ce que vous voyez près de chez vous\u00a0: une rue inondée, un sous-sol qui "
         "prend l'eau, une route impraticable.</p><p>Nous ne publierons pas votre nom sans votre "
         "accord.</p>"
     ),
@@ -776,7 +777,7 @@ prévu, selon les prévisionnistes.</p>
         "key_event": True,
         "body": """
 <p>Le conseil municipal d'Alder Falls a déclaré l'état d'urgence ce matin. La mairesse demande
-aux résidents des rues basses de se préparer à partir « dans l'heure » si l'ordre est donné.</p>
+aux résidents des rues basses de se préparer à partir «\u00a0dans l'heure\u00a0» si l'ordre est donné.</p>
 """,
     },
     {
@@ -788,7 +789,7 @@ aux résidents des rues basses de se préparer à partir « dans l'heure » si l
         "body": """
 <p>Au terrain de la foire, des familles, des élèves et des employés municipaux se relaient aux
 pelles depuis le début de la matinée. Plus de 20 000 sacs ont déjà été remplis.</p>
-<p>« On ne pouvait pas rester chez nous à regarder l'eau monter », dit une bénévole venue avec ses
+<p>«\u00a0On ne pouvait pas rester chez nous à regarder l'eau monter\u00a0», dit une bénévole venue avec ses
 deux adolescents.</p>
 """,
     },

@@ -361,7 +361,7 @@ def test_a_french_live_page_is_paired_with_the_english_one(client):
     assert len(published) >= 5
     assert len({local_date(update) for update in published}) == 2  # two day headings
     assert french.key_points.count() >= 3
-    assert french.callouts.filter(prompt="L'eau a-t-elle atteint votre rue ?").exists()
+    assert french.callouts.filter(prompt="L'eau a-t-elle atteint votre rue\u00a0?").exists()
     photo = Photo.objects.get(updates__live_page=french)
     assert "bénévoles" in photo.caption and "sacs de sable" in photo.alt_text
     assert photo.credit == "Tomas Lindgren-Okoro/Valley Courier"
