@@ -244,7 +244,7 @@ def reporter_detail(request, slug):
         .select_related("live_page")
         .only(
             "headline", "published_at",
-            "live_page__slug", "live_page__title", "live_page__time_zone",
+            "live_page__slug", "live_page__title", "live_page__time_zone", "live_page__language",
         )
         .order_by("-published_at", "-pk")
     )

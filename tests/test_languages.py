@@ -221,3 +221,17 @@ def test_stylesheets_name_no_physical_side():
             if PHYSICAL_SIDE.search(line) and "left: 50%" not in line:
                 found.append(f"{css.name}: {line.strip()}")
     assert found == []
+
+
+def test_a_reporters_page_and_search_results_mark_french_words(client, french):
+    from liveblogs.models import Reporter
+
+    reporter = Reporter.objects.create(name="Mathilde Dufresne-Caron", slug="mathilde")
+    update = Update.objects.get(live_page=french)
+    update.bylines.create(reporter=reporter, position=0)
+    html = html_of(client.get("/reporters/mathilde/"))
+    assert html_lang(html)[0] == "en"
+    assert f'href="/live/crue-dans-la-vallee/updates/{update.pk}/" lang="fr">' in html
+    assert 'href="/live/crue-dans-la-vallee/" lang="fr">Crue dans la vallée</a>' in html
+    html = html_of(client.get("/live/", {"q": "pont"}))
+    assert '<article class="search-result" lang="fr">' in html
