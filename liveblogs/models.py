@@ -717,7 +717,7 @@ class LivePage(models.Model):
 
     def validate_unique(self, exclude=None):
         # Choosing a page that is another page's translation takes it from that page
-        # (``_pair_twins``): not a clash.
+        # (``_unpair_old_twins``): not a clash.
         super().validate_unique(exclude={*(exclude or ()), "twin"})
 
     def save(self, *args, **kwargs):
