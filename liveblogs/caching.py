@@ -16,7 +16,9 @@ from . import memo
 from .conf import settings
 from .models import LivePage
 
-STATE_FIELDS = ["pk", "slug", "version", "key_points_version", "changed_at", "status", "time_zone"]
+STATE_FIELDS = [
+    "pk", "slug", "version", "key_points_version", "changed_at", "status", "time_zone", "language",
+]
 
 
 def page_state(request, slug):

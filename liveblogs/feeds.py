@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from .caching import reader_cache
 from .conf import settings
 from .embeds import linked_body
+from .languages import in_page_language
 from .models import LivePage, Update
 from .sanitize import xml_safe
 
@@ -96,9 +97,10 @@ class LivePageFeed(Feed):
 
         Written out rather than extending ``Feed.__call__``, so the conditional answer comes
         before the feed is built. Like the reader pages, a feed reads no session and sets no
-        cookie.
+        cookie. It is in the page's language: ``<language>`` in RSS, ``xml:lang`` in Atom
+        (Django's ``Feed`` writes the active language).
         """
-        return reader_cache(self.respond)(request, slug)
+        return reader_cache(in_page_language(self.respond))(request, slug)
 
     def respond(self, request, slug):
         page = self.get_object(request, slug)

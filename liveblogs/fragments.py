@@ -4,7 +4,7 @@ An update's HTML (``_update.html``) changes only when something it shows changes
 change — its own words, a photo's caption, a byline's name, its callout — stamps the update with a
 new ``page_version`` (``UpdateQuerySet.touch``). So the key holds the update's id and
 ``page_version``, and beside them everything else the partial reads that is not the update's: the
-page's address, status and time zone, the language, the heading level (the page's or the
+page's address, status and time zone, the language (the page's, ``languages.in_page_language``), the heading level (the page's or the
 permalink's), and whether its callout still takes answers (a deadline passes without a change).
 The live page, permalinks and ``changes.json`` share the entries.
 """

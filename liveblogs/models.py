@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from . import embeds, images, media, memo, search, videos, workflow
@@ -770,9 +771,24 @@ class LivePage(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        super().clean()
+        if self.twin_id is not None and self.twin_id == self.pk:
+            raise ValidationError({"twin": _("A page cannot be its own translation.")})
+        if self.twin_id is not None and self.twin.language == self.language:
+            raise ValidationError({"twin": _(
+                "“%(title)s” is in %(language)s too: its translation must be in another language."
+            ) % {"title": self.twin.title, "language": self.twin.get_language_display()}})
+
+    def validate_unique(self, exclude=None):
+        # Choosing a page that is another page's translation takes it from that page
+        # (``_unpair_old_twins``): not a clash.
+        super().validate_unique(exclude={*(exclude or ()), "twin"})
+
     def save(self, *args, **kwargs):
         self._date_coverage_end(kwargs.get("update_fields"))
         with transaction.atomic():
+            self._unpair_old_twins()
             if self._state.adding:
                 super().save(*args, **kwargs)
                 if self.status != self.Status.DRAFT:  # public from the start: its lead too
@@ -790,7 +806,9 @@ class LivePage(models.Model):
                     kwargs["update_fields"] = {*kwargs["update_fields"], "coverage_end"}
                 super().save(*args, **kwargs)
                 self.version = LivePage.objects.next_version(self.pk)
+            self._pair_twin()
         self._loaded_status = self.status
+        self._loaded_twin = (self.twin_id, self.language)
 
     def get_absolute_url(self):
         return reverse("liveblogs:livepage", kwargs={"slug": self.slug})
@@ -799,7 +817,42 @@ class LivePage(models.Model):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._loaded_status = instance.__dict__.get("status")  # for _date_coverage_end
+        instance._loaded_twin = (  # for _pair_twin
+            instance.__dict__.get("twin_id"), instance.__dict__.get("language")
+        )
         return instance
+
+    def get_language_display(self):
+        """The page's language, named in the active language ("French", "français")."""
+        try:
+            return get_language_info(self.language)["name_translated"]
+        except KeyError:
+            return self.language
+
+    def _unpair_old_twins(self):
+        """Translations are linked both ways, and this is the one place that keeps them so,
+        whatever saves the page: before this page takes a new twin (or none), the old pairs it
+        breaks are undone — its old twin's link to it, and the new twin's old link. Each page
+        unlinked moves its version (``update``): its readers lose the link."""
+        old_twin, _language = getattr(self, "_loaded_twin", (None, None))
+        if self.twin_id == old_twin:
+            return
+        involved = {pk for pk in (old_twin, self.twin_id) if pk is not None}
+        pointing = involved | ({self.pk} if self.pk is not None else set())
+        LivePage.objects.filter(Q(pk__in=involved) | Q(twin__in=pointing)).exclude(
+            pk=self.pk
+        ).exclude(twin=None).update(twin=None)
+
+    def _pair_twin(self):
+        """After a save: the twin links back to this page. A new twin, or a change of this
+        page's language (the twin's ``hreflang`` links name it), moves the twin's version."""
+        old_twin, old_language = getattr(self, "_loaded_twin", (None, None))
+        if self.twin_id is None:
+            return
+        if self.twin_id != old_twin:
+            LivePage.objects.filter(pk=self.twin_id).update(twin=self)
+        elif self.language != old_language:
+            LivePage.objects.filter(pk=self.twin_id).bump_version()
 
     def _date_coverage_end(self, update_fields):
         """The one rule for when coverage ended, whatever ends or reopens the page (the change
@@ -818,6 +871,8 @@ class LivePage(models.Model):
         super().refresh_from_db(using, fields, from_queryset)
         if fields is None or "status" in fields:
             self._loaded_status = self.status
+        if fields is None or {"twin", "language"} & set(fields):
+            self._loaded_twin = (self.twin_id, self.language)
 
     @staticmethod
     def state_cache_key(slug):

@@ -8,11 +8,14 @@ body, and a changed one with a fixed number of queries however long the page is.
 
 import gzip
 import json
+import zoneinfo
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.timezone import localtime
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
@@ -20,6 +23,7 @@ from . import memo
 from .caching import page_state
 from .conf import settings
 from .fragments import with_html
+from .languages import format_date, state_language
 from .models import LivePage, Update
 
 
@@ -60,7 +64,10 @@ def changes(request, slug):
     etag = f'"{state["pk"]}-{state["version"]}-{since}{"-gz" if gzipped else ""}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        body, gzip_body = answer(state, since)
+        # The updates' HTML in the page's language (``languages.in_page_language`` for the
+        # other views of a page; here the state is already at hand).
+        with translation.override(state_language(state)):
+            body, gzip_body = answer(state, since)
         response = HttpResponse(gzip_body if gzipped else body, content_type="application/json")
         if gzipped:
             response["Content-Encoding"] = "gzip"
@@ -109,10 +116,15 @@ def changes_since(state, since):
     }
     if since == state["version"]:
         return data
+    # When the page changed, as the page writes it under its title (language, time zone).
+    data["updated_text"] = format_date(
+        localtime(state["changed_at"], zoneinfo.ZoneInfo(state["time_zone"])), "page_updated"
+    )
     # Enough of the page to render its updates, without loading the page row again.
     # Its real status too: an update's callout box asks readers in only while the page is live.
     page = LivePage(
-        pk=state["pk"], slug=state["slug"], time_zone=state["time_zone"], status=state["status"]
+        pk=state["pk"], slug=state["slug"], time_zone=state["time_zone"], status=state["status"],
+        language=state_language(state),
     )
     # Changes up to the state's version only: the answer then depends on nothing but the version
     # and ``since``, which is what makes it safe to keep.

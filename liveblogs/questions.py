@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from . import tasks
 from .conf import settings
 from .forms import AskForm
+from .languages import in_page_language, in_site_language
 from .models import LivePage, Photo, ReaderSubmission
 from .ratelimit import CountUnavailable, client_address, hash_address, rate_limit_wait
 
@@ -51,6 +52,7 @@ def chosen_callout(request, page):
 @csrf_protect
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@in_page_language
 def ask(request, slug):
     """The ask form of a live page: for the callout named or open, else a general question.
 
@@ -164,6 +166,7 @@ def not_counted(request, page, callout, words, error):
 
 @never_cache
 @require_safe
+@in_page_language
 def ask_thanks(request, slug):
     """After a reader sends a question: thanks, what happens next, and the way back."""
     page = get_object_or_404(LivePage.objects.public(), slug=slug)
@@ -217,6 +220,7 @@ def attach_photo(submission, upload):
         ReaderSubmission.objects.filter(pk=submission.pk).update(editor_notes=note)
 
 
+@in_site_language  # the desk reads its mail in the site's language, whatever the page's
 def notify_desk(submission_pk, admin_url=""):
     """E-mail ``ASK_NOTIFY_EMAILS`` about a new submission: what was asked and where to find it.
     Contact details stay in the admin. Any failure is logged; the submission is already kept.

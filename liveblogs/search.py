@@ -10,11 +10,14 @@ version is stamped (its save, ``touch`` for bylines, photos and renames, bulk ed
 The database indexes the rows as they are written (migration 0014):
 
 - PostgreSQL: ``document``, a stored generated ``tsvector`` (headline weighted A, the rest B) in
-  the entry's language configuration, with a GIN index; asked with ``websearch_to_tsquery``,
+  the entry's language configuration (the page's language: French stemming for a French page),
+  accents folded where the database has ``unaccent`` (migration 0016), with a GIN index; asked with ``websearch_to_tsquery``,
   ranked with ``ts_rank``, excerpts by ``ts_headline``. A generated column rather than a trigger:
   the document depends on the row's own columns only, so the database can never let it drift
   and there is no trigger function to keep.
-- SQLite: an FTS5 table over ``title`` and ``text`` (porter stemming), kept by three triggers on
+- SQLite: an FTS5 table over ``title`` and ``text`` (accents folded, then the Porter stemmer,
+  which is English only: on a French page it takes off plural endings, "élections" finds
+  "election", but not French ones, "inondée" does not find "inondation"), kept by three triggers on
   the entry table; ranked with ``bm25`` (headline ×10), excerpts by ``snippet``. Where SQLite was
   built without FTS5, the migration cannot make that table and the search matches words with
   ``LIKE`` instead (``has_fts5``), bodies included.
@@ -35,9 +38,10 @@ from django.utils.text import Truncator
 from .conf import settings as app_settings
 from .structured_data import plain_text
 
-# PostgreSQL text search configuration for each language a page may be in. The generated column
-# of migration 0014 holds the same mapping: a new language needs a migration that rewrites it.
-CONFIGS = {"en": "english", "fr": "french"}
+# PostgreSQL text search configuration for each language a page may be in: PostgreSQL's own,
+# copied by migration 0016 with accents folded (``unaccent``) where the database has it. The
+# generated column holds the same mapping: a new language needs a migration that rewrites it.
+CONFIGS = {"en": "liveblogs_english", "fr": "liveblogs_french"}
 FALLBACK_CONFIG = "simple"
 FTS_TABLE = "liveblogs_searchentry_fts"
 # Words beyond these add nothing to a reader's search but cost.
@@ -49,15 +53,20 @@ START, STOP = "\ue000", "\ue001"
 EXCERPT_WORDS = 30
 
 
+def entry_language(code):
+    """An entry's language: the page's, less any region ("fr-ca" is searched as "fr")."""
+    return code.split("-")[0].lower()
+
+
 def page_language(page):
-    """The language a page (or page id) is written in. Pages have no language of their own yet:
-    the site's. When they get one, this reads it."""
-    return settings.LANGUAGE_CODE.split("-")[0].lower()
+    """The language a page is written in, which picks its entries' stemming."""
+    return entry_language(page.language)
 
 
 def languages():
-    """The languages entries may be in (one today: see ``page_language``)."""
-    return [settings.LANGUAGE_CODE.split("-")[0].lower()]
+    """The languages entries may be in: the site's (a page's language is one of them)."""
+    codes = [settings.LANGUAGE_CODE, *(code for code, _name in settings.LANGUAGES)]
+    return list(dict.fromkeys(entry_language(code) for code in codes))
 
 
 def config(language):
@@ -109,15 +118,20 @@ def index_pages(page_ids):
             SearchEntry.objects.create(live_page=page, **fields)
         elif any(getattr(entry, name) != value for name, value in fields.items()):
             SearchEntry.objects.filter(pk=entry.pk).update(**fields)
+            if entry.language != fields["language"]:
+                # The page changed language: its updates are stemmed in the new one too.
+                SearchEntry.objects.filter(live_page=page, update__isnull=False).update(
+                    language=fields["language"]
+                )
 
 
-def update_fields(update, bylines, photos):
+def update_fields(update, bylines, photos, languages):
     return {
         "live_page_id": update.live_page_id,
         "title": entry_text(update.headline),
         "text": entry_text(update.body, *photos.get(update.pk, ()), *bylines.get(update.pk, ())),
         "published_at": update.published_at,
-        "language": page_language(update.live_page_id),
+        "language": languages[update.live_page_id],
     }
 
 
@@ -125,7 +139,7 @@ def index_updates(updates, *, new=False):
     """Write the entries of these updates (instances as saved, or a queryset): a published
     update's words as readers now see them; any other has none. ``new`` updates were just
     created: no byline or photo can name them yet (those come after, and index them again)."""
-    from .models import SearchEntry, Update
+    from .models import LivePage, SearchEntry, Update
 
     if isinstance(updates, models.QuerySet):
         updates = updates.only("live_page_id", "headline", "body", "status", "published_at")
@@ -137,8 +151,19 @@ def index_updates(updates, *, new=False):
     if not published:
         return
     bylines, photos = ({}, {}) if new else names_and_captions([u.pk for u in published])
+    # The pages' languages: from the pages the updates hold where they hold them, else one query.
+    languages = {
+        u.live_page_id: page_language(u.live_page)
+        for u in published
+        if Update.live_page.is_cached(u)
+    }
+    if missing := {u.live_page_id for u in published} - set(languages):
+        languages.update(
+            (pk, entry_language(language))
+            for pk, language in LivePage.objects.filter(pk__in=missing).values_list("pk", "language")
+        )
     SearchEntry.objects.bulk_create(
-        [SearchEntry(update=u, **update_fields(u, bylines, photos)) for u in published],
+        [SearchEntry(update=u, **update_fields(u, bylines, photos, languages)) for u in published],
         update_conflicts=True,
         unique_fields=["update"],
         update_fields=["live_page", "title", "text", "published_at", "language"],
@@ -416,12 +441,15 @@ def postgresql_queries(query):
 
 
 def postgresql_match():
-    """The WHERE clause that the GIN index answers: in each language, that language's query."""
+    """The WHERE clause: in each language, that language's query. Any language's query first,
+    as one condition the GIN index answers (an OR of languages alone it may not use); then
+    each entry checked against its own language's."""
     clauses, params = [], []
     for n, language in enumerate(languages()):
         clauses.append(f"(e.language = %s AND e.document @@ q{n}.query)")
         params.append(language)
-    return " OR ".join(clauses), params
+    any_language = " || ".join(f"q{n}.query" for n in range(len(clauses)))
+    return f"e.document @@ ({any_language}) AND ({' OR '.join(clauses)})", params
 
 
 def postgresql_rank():

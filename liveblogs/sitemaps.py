@@ -41,10 +41,36 @@ class ListingSitemap(Sitemap):
 
 
 class LivePageSitemap(Sitemap):
-    """Live pages change by the minute; recaps rarely."""
+    """Live pages change by the minute; recaps rarely. A page and its translation each name
+    both as ``xhtml:link`` alternates (and themselves, as search engines ask).
+
+    Django's own alternates are for ``i18n_patterns`` (one address per language prefix); a
+    page's translation is another page, at its own address, so the alternates are added to
+    each entry here, where ``get_urls`` has built them.
+    """
 
     def items(self):
-        return LivePage.objects.public().order_by("-coverage_start", "pk")
+        return (
+            LivePage.objects.public()
+            .select_related("twin")
+            .only("slug", "status", "changed_at", "language", "twin__slug", "twin__status",
+                  "twin__language")
+            .order_by("-coverage_start", "pk")
+        )
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page, site, protocol)
+        for url in urls:
+            live_page = url["item"]
+            twin = live_page.twin
+            if twin is not None and twin.status != LivePage.Status.DRAFT:
+                # The entry's own address, less its path, is the site's.
+                origin = url["location"][: -len(live_page.get_absolute_url())]
+                url["alternates"] = [
+                    {"lang_code": each.language, "location": origin + each.get_absolute_url()}
+                    for each in (live_page, twin)
+                ]
+        return urls
 
     def lastmod(self, page):
         return page.changed_at

@@ -125,6 +125,7 @@ def live_blog_posting(request, page, updates):
         "@type": "LiveBlogPosting",
         "headline": page.title,
         "description": page.standfirst,
+        "inLanguage": page.language,
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "coverageStartTime": machine_time(page, page.coverage_start),
@@ -173,6 +174,7 @@ def update_posting(request, page, update):
     return {
         "@context": "https://schema.org",
         **blog_posting(request, page, update),
+        "inLanguage": page.language,
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "publisher": publisher(request),

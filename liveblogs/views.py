@@ -15,6 +15,7 @@ from .caching import listing_cache, reader_cache
 from .conf import settings
 from .filters import LivePageFilter
 from .fragments import with_html
+from .languages import alternates, in_page_language
 from .models import LivePage, Reporter, Series, Update
 from .structured_data import first_image, kept_live_blog_posting, share_tags, update_posting
 
@@ -105,13 +106,16 @@ def ask_url(page):
 
 @require_safe
 @reader_cache
+@in_page_language
 def livepage_detail(request, slug):
     """The live page: The Latest, key events, then updates, pinned first and newest first.
 
     ``?key=1`` keeps key events only; ``?before=<cursor>`` continues with older updates.
     """
     page = get_object_or_404(
-        LivePage.objects.public().select_related("series", "lead_photo", "lead_video__poster"),
+        LivePage.objects.public().select_related(
+            "series", "lead_photo", "lead_video__poster", "twin"
+        ),
         slug=slug,
     )
     key_only = request.GET.get("key") == "1"
@@ -152,6 +156,7 @@ def livepage_detail(request, slug):
             "callout": callout,
             "ask_url": ask_url(page) if page.is_live else None,
             "structured_data": structured_data,
+            "alternates": alternates(request, page),
             "share": share_tags(
                 request,
                 title=page.title,
@@ -165,6 +170,7 @@ def livepage_detail(request, slug):
 
 @require_safe
 @reader_cache
+@in_page_language
 def update_detail(request, slug, pk):
     """One update on its own page, to share, with the way back to its place on the live page."""
     update = get_object_or_404(
@@ -238,7 +244,7 @@ def reporter_detail(request, slug):
         .select_related("live_page")
         .only(
             "headline", "published_at",
-            "live_page__slug", "live_page__title", "live_page__time_zone",
+            "live_page__slug", "live_page__title", "live_page__time_zone", "live_page__language",
         )
         .order_by("-published_at", "-pk")
     )

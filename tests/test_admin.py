@@ -203,6 +203,7 @@ def page_form_data(page, **changes):
         "coverage_end_0": f"{end:%Y-%m-%d}" if end else "",
         "coverage_end_1": f"{end:%H:%M:%S}" if end else "",
         "time_zone": page.time_zone, "lead_photo": "", "lead_video": "", "needs_approval": "on",
+        "language": page.language, "twin": page.twin_id or "",
         "key_points-TOTAL_FORMS": 0, "key_points-INITIAL_FORMS": 0,
         "callouts-TOTAL_FORMS": 0, "callouts-INITIAL_FORMS": 0,
         **changes,
@@ -760,3 +761,96 @@ def test_publishing_from_the_change_form_needs_no_time_typed(editor_client):
     update.refresh_from_db()
     assert response.status_code == 302
     assert update.status == Update.Status.PUBLISHED and update.published_at is not None
+
+
+# A language for each page, and its translation ------------------------------------------------
+
+
+def test_an_editor_links_a_page_to_its_translation_both_ways(editor_client):
+    english = make_page(title="Valley flood", language="en")
+    french = make_page(title="Crue dans la vallée", language="fr")
+    versions = english.version, french.version
+    url = admin_url(LivePage, "change", english.pk)
+    html = editor_client.get(url).content.decode()
+    assert '<select name="language"' in html and '<option value="fr">Français</option>' in html
+    assert editor_client.post(url, page_form_data(english, twin=french.pk)).status_code == 302
+    english.refresh_from_db()
+    french.refresh_from_db()
+    assert (english.twin, french.twin) == (french, english)
+    # Readers of both pages see the link: both versions moved.
+    assert english.version > versions[0] and french.version > versions[1]
+    # Cleared on one side, cleared on both.
+    assert editor_client.post(url, page_form_data(english, twin="")).status_code == 302
+    english.refresh_from_db()
+    french.refresh_from_db()
+    assert (english.twin, french.twin) == (None, None)
+
+
+def test_a_new_translation_unlinks_the_old_ones(editor_client):
+    english = make_page(language="en")
+    french = make_page(language="fr")
+    other_french = make_page(language="fr")
+    english.twin = french
+    english.save()
+    other_english = make_page(language="en", twin=other_french)
+    other_french.refresh_from_db()
+    assert other_french.twin == other_english
+    # The English page takes the other French page: both old partners are left alone.
+    url = admin_url(LivePage, "change", english.pk)
+    english.refresh_from_db()
+    assert editor_client.post(url, page_form_data(english, twin=other_french.pk)).status_code == 302
+    twins = dict(LivePage.objects.values_list("pk", "twin"))
+    assert twins == {
+        english.pk: other_french.pk, other_french.pk: english.pk,
+        french.pk: None, other_english.pk: None,
+    }
+
+
+def test_a_translation_in_the_same_language_is_a_form_error(editor_client):
+    english = make_page(title="Valley flood", language="en")
+    also_english = make_page(title="Flood latest", language="en")
+    url = admin_url(LivePage, "change", english.pk)
+    response = editor_client.post(url, page_form_data(english, twin=also_english.pk))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["twin"] == [
+        "“Flood latest” is in English too: its translation must be in another language."
+    ]
+    # Nor may a linked page change to its twin's language.
+    french = make_page(language="fr", twin=english)
+    response = editor_client.post(
+        admin_url(LivePage, "change", french.pk), page_form_data(french, language="en")
+    )
+    assert "its translation must be in another language" in str(
+        response.context["adminform"].form.errors["twin"]
+    )
+    english.refresh_from_db()
+    assert english.twin == french
+
+
+def test_the_translation_autocomplete_offers_pages_in_another_language(editor_client):
+    english = make_page(title="Valley flood", language="en")
+    make_page(title="Valley flood latest", language="en")
+    french = make_page(title="Valley flood : en direct", language="fr")
+    html = editor_client.get(admin_url(LivePage, "change", english.pk)).content.decode()
+    address = re.search(r'name="twin"[^>]*data-ajax--url="([^"]+)"', html) or re.search(
+        r'data-ajax--url="([^"]+)"[^>]*name="twin"', html
+    )
+    address = address.group(1).replace("&amp;", "&")
+    assert "twin_language_not=en" in address and f"twin_of={english.pk}" in address
+    answer = editor_client.get(
+        address + "&term=valley&app_label=liveblogs&model_name=livepage&field_name=twin"
+    ).json()
+    assert [row["id"] for row in answer["results"]] == [str(french.pk)]
+
+
+def test_changing_a_pages_language_moves_its_twins_version(editor_client, settings):
+    settings.LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
+    english = make_page(language="en")
+    french = make_page(language="fr", twin=english)
+    english.refresh_from_db()
+    before = english.version
+    url = admin_url(LivePage, "change", french.pk)
+    assert editor_client.post(url, page_form_data(french, language="de")).status_code == 302
+    english.refresh_from_db()
+    # The English page's hreflang links name the other page's language: its readers see it.
+    assert english.twin.language == "de" and english.version > before

@@ -252,7 +252,7 @@ def test_key_points_edited_in_the_admin_reach_readers(client, editor_client, pag
             "title": page.title, "slug": page.slug, "series": "", "standfirst": "", "status": "live",
             "coverage_start_0": "2026-11-20", "coverage_start_1": "08:00:00",
             "coverage_end_0": "", "coverage_end_1": "", "time_zone": "America/Toronto",
-            "lead_photo": "", "lead_video": "", "needs_approval": "on",
+            "language": "en", "lead_photo": "", "lead_video": "", "needs_approval": "on",
             "key_points-TOTAL_FORMS": 1, "key_points-INITIAL_FORMS": 0,
             "key_points-0-position": 1, "key_points-0-text": "Boil-water advisory lifted",
             "key_points-0-link": "",

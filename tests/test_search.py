@@ -377,3 +377,46 @@ def test_postgresql_document_is_weighted_and_stemmed():
         )
         document = cursor.fetchone()[0]
     assert "'ferri':1A" in document and "'flood':4B" in document
+
+
+# Each page in its language ------------------------------------------------------------------
+
+
+def test_a_french_pages_entries_are_in_french_and_follow_its_language():
+    page = make_page(title="Crue dans la vallée", language="en")
+    update = make_update(live_page=page, headline="Les élections sont reportées")
+    assert set(SearchEntry.objects.values_list("language", flat=True)) == {"en"}
+    page.language = "fr"
+    page.save()
+    # The page's entry and its updates' entries: all stemmed in French from now on.
+    assert dict(SearchEntry.objects.values_list("update", "language")) == {
+        None: "fr", update.pk: "fr"
+    }
+    update.headline = "Les élections auront lieu en mai"
+    update.save()
+    assert SearchEntry.objects.get(update=update).language == "fr"
+
+
+def test_french_words_are_found_in_their_other_forms(client, backend):
+    page = make_page(title="Crue dans la vallée", language="fr", coverage_start=at(2))
+    make_update(live_page=page, headline="Report de l'élection municipale", published_at=at(2))
+    # Plurals, on every backend that stems (SQLite's English Porter stemmer takes off an "s").
+    if backend != "fallback":
+        assert titles(client, "élections") == ["Report de l'élection municipale"]
+        # Accents folded: a phone keyboard without them still finds the words.
+        assert titles(client, "election") == ["Report de l'élection municipale"]
+    else:  # LIKE: the word as typed, inside longer ones
+        assert titles(client, "élection") == ["Report de l'élection municipale"]
+
+
+@on_postgresql
+def test_postgresql_stems_a_french_page_in_french():
+    french = make_page(title="Crue", language="fr")
+    english = make_page(title="Flood", language="en")
+    make_update(live_page=french, headline="Les chevaux évacués de la ferme")
+    make_update(live_page=english, headline="Les chevaux évacués de la ferme")
+    # "cheval" finds "chevaux" by French rules only; "evacues" finds "évacués" in both.
+    found = search.Search(LivePage.objects.cards(), "cheval")
+    assert [entry.live_page_id for entry in found[0:10]] == [french.pk]
+    found = search.Search(LivePage.objects.cards(), "evacues")
+    assert {entry.live_page_id for entry in found[0:10]} == {french.pk, english.pk}

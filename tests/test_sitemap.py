@@ -139,3 +139,29 @@ def test_sitemap_revalidates_and_may_be_cached(client):
     assert again["Cache-Control"] == "public, max-age=30"
     set_changed_at(make_page(), noon(11))  # a new page: the sitemap changed
     assert client.get("/sitemap.xml", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 200
+
+
+def test_a_page_and_its_translation_name_each_other_as_alternates(client):
+    english = make_page(slug="valley-flood", language="en")
+    french = make_page(slug="crue-dans-la-vallee", language="fr", twin=english)
+    alone = make_page(slug="spring-storm", language="en")
+    draft_twin = make_page(slug="orage", language="fr", status=LivePage.Status.DRAFT, twin=alone)
+    response = client.get("/sitemap.xml")
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    alternates = {
+        url.findtext(f"{SITEMAP}loc"): [
+            (link.get("rel"), link.get("hreflang"), link.get("href"))
+            for link in url.findall(f"{xhtml}link")
+        ]
+        for url in ET.fromstring(response.content).findall(f"{SITEMAP}url")
+    }
+    both = [
+        ("alternate", "en", "http://testserver/live/valley-flood/"),
+        ("alternate", "fr", "http://testserver/live/crue-dans-la-vallee/"),
+    ]
+    assert alternates["http://testserver/live/valley-flood/"] == both
+    assert alternates["http://testserver/live/crue-dans-la-vallee/"] == both[::-1]
+    # A draft translation does not exist for readers, nor for search engines.
+    assert alternates["http://testserver/live/spring-storm/"] == []
+    assert draft_twin.twin == alone and "http://testserver/live/orage/" not in alternates
+    assert french.twin == english

@@ -1,5 +1,9 @@
 """Live pages, their series, The Latest, callouts and the reporters on their desks."""
 
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
@@ -13,7 +17,7 @@ from ..models import Callout, KeyPoint, LivePage, ReaderSubmission
 from ..permissions import policy
 from ..submissions import export_csv
 from .desk import DeskViews
-from .forms import OrderedInline, PolicyAdmin, PolicyInline
+from .forms import AutocompleteSelect, OrderedInline, PolicyAdmin, PolicyInline
 
 
 def desk_url(page):
@@ -62,6 +66,22 @@ class CalloutInline(PolicyInline, admin.StackedInline):
 
 
 
+class TwinSelect(AutocompleteSelect):
+    """The autocomplete of a page's translation: it offers pages in another language than the
+    page's, never the page itself (``LivePageAdmin.get_search_results`` reads the two parameters
+    it adds to the autocomplete's address). The page's ``clean`` has the last word, for an
+    editor who changes the language in the same form."""
+
+    page = None
+    language = None
+
+    def get_url(self):
+        asked = {"twin_language_not": self.language or ""}
+        if self.page is not None:
+            asked["twin_of"] = self.page
+        return f"{super().get_url()}?{urlencode(asked)}"
+
+
 class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
     list_display = [
         "title", "status_badge", "series", "coverage_start", "published_count", "waiting_count",
@@ -74,7 +94,7 @@ class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
     ]
     search_fields = ["title", "standfirst", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["series", "lead_photo", "lead_video", "desk"]
+    autocomplete_fields = ["series", "lead_photo", "lead_video", "desk", "twin"]
     date_hierarchy = "coverage_start"
     inlines = [KeyPointInline, CalloutInline]
     readonly_fields = ["version", "changed_at"]
@@ -84,6 +104,7 @@ class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "series", "standfirst", "status"]}),
         (_("Coverage"), {"fields": [("coverage_start", "coverage_end"), "time_zone"]}),
+        (_("Language"), {"fields": ["language", "twin"]}),
         (_("Lead media"), {"fields": ["lead_photo", "lead_video"],
                            "description": _("A photo or a video, not both.")}),
         (_("Desk"), {"fields": ["desk", "needs_approval"]}),
@@ -97,7 +118,37 @@ class LivePageAdmin(DeskViews, PolicyAdmin, admin.ModelAdmin):
             # gives it the field's aria-describedby, which HTML forbids on a hidden input. The
             # default is a plain string: comparing with it needs no copy.
             formfield.show_hidden_initial = False
+        if db_field.name == "language":
+            # One of the site's languages, by name; the model's validator has the same list.
+            formfield = forms.TypedChoiceField(
+                label=formfield.label, help_text=formfield.help_text, choices=settings.LANGUAGES,
+                initial=formfield.initial, validators=formfield.validators,
+            )
         return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "twin":
+            kwargs["widget"] = TwinSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        twin = form.base_fields.get("twin")
+        if twin is not None:
+            select = getattr(twin.widget, "widget", twin.widget)  # inside the add/change links
+            select.page = obj.pk if obj is not None else None
+            select.language = obj.language if obj is not None else settings.LANGUAGE_CODE
+        return form
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("model_name") == "livepage" and request.GET.get("field_name") == "twin":
+            # The translation's autocomplete (``TwinSelect``): pages in another language.
+            if language := request.GET.get("twin_language_not"):
+                queryset = queryset.exclude(language=language)
+            if (page := request.GET.get("twin_of", "")).isdigit():
+                queryset = queryset.exclude(pk=page)
+        return queryset, may_have_duplicates
 
     def get_queryset(self, request):
         return (

@@ -5,6 +5,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from ..languages import format_date
+
 register = template.Library()
 
 # The characters that could close the <script> element or start markup inside it.
@@ -24,6 +26,15 @@ def machine_time(value):
     if not value:
         return ""
     return localtime(value).replace(microsecond=0).isoformat()
+
+
+@register.filter(expects_localtime=True)
+def date_as(value, kind):
+    """A date or time on a reader page, written as the active language writes that ``kind`` of
+    date (``languages.DATE_FORMATS``): "March 28, 9:47 p.m. EDT", "28 mars, 21 h 47 EDT"."""
+    if not value:
+        return ""
+    return format_date(value, kind)
 
 
 @register.simple_tag

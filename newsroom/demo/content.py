@@ -3,7 +3,9 @@ pages with their key points, updates, callout and reader submissions. ``load.py`
 
 The story is invented: the Kestrel River floods the town of Alder Falls, covered by the equally
 invented Valley Courier. There is one live page (live for two days, with drafts and a reader
-callout), last month's recap of an ice jam on the same river, and a draft page for what comes next.
+callout), its French twin (the Courier's French desk covers the same flood for the valley's
+francophone readers: the same news in its own words, a few minutes later), last month's recap of an
+ice jam on the same river, and a draft page for what comes next.
 """
 
 from datetime import time, timedelta
@@ -64,6 +66,15 @@ BYLINES = [
         "bio": "Files for the Valley Wire Service from the provincial capital.",
     },
 ]
+
+# The French desk's reporter, on the French page.
+FRENCH_BYLINE = {
+    "slug": "mathilde-dufresne-caron",
+    "name": "Mathilde Dufresne-Caron",
+    "role": "Journaliste",
+    "bio": "Couvre Alder Falls et la vallée de la Kestrel pour les lecteurs francophones du Courier.",
+}
+BYLINES.append(FRENCH_BYLINE)
 
 # Who files to the live page. The wire reporter has no login and files through the desk.
 DESK = [
@@ -155,6 +166,20 @@ PHOTOS = {
         "caption": "Rescue crews on Orchard Lane, from the Courier's video.",
         "credit": credit("Elodie Marchetti"),
         "alt_text": "A red rescue boat with two crew members on a flooded residential street.",
+    },
+    # The French page's own photo: its words are French.
+    "digue": {
+        "scene": "sandbags",
+        "seed": "digue",
+        "caption": (
+            "Des bénévoles renforcent la digue de sacs de sable sur la rive est de la Kestrel, "
+            "derrière le terrain de la foire."
+        ),
+        "credit": credit("Tomas Lindgren-Okoro"),
+        "alt_text": (
+            "Des personnes en imperméable devant un long mur de sacs de sable à hauteur de "
+            "taille, avec des collines vertes au loin."
+        ),
     },
     "ice_jam": {
         "caption": "Slabs of ice pile up against the shore below Lower Town after the jam broke.",
@@ -689,3 +714,105 @@ DRAFT_PAGE_UPDATE = {
     "status": Update.Status.DRAFT,
     "body": "<p>The town is opening two drop-off sites; waiting for the addresses and hours.</p>",
 }
+
+
+# The French twin of the live page ---------------------------------------------------------------
+# French sets a no-break space (\u00a0) before ":", "?" and "!" and inside « guillemets ».
+
+FRENCH_SERIES = {
+    "slug": "crues-de-la-vallee-de-la-kestrel",
+    "name": "Crues de la vallée de la Kestrel",
+    "description": "La couverture des crues de la Kestrel par le Valley Courier, en français.",
+}
+
+FRENCH_PAGE = {
+    "slug": "crue-de-la-kestrel-alder-falls",
+    "title": "Crue de la Kestrel\u00a0: Alder Falls évacue les rues basses",
+    "standfirst": (
+        "La rivière a monté de plus de deux mètres en une journée. Suivez la crue, les "
+        "fermetures et l'aide offerte aux sinistrés, en direct."
+    ),
+}
+
+FRENCH_KEY_POINTS = [
+    "La Kestrel a atteint <strong>6,02 mètres</strong> cette nuit à la station de la rue Mill, "
+    "à 14 cm du record de 1981.",
+    "Environ 1 900 personnes de la Basse-Ville et du quartier du Bief restent sous "
+    "<em>ordre d'évacuation</em>.",
+    "Le refuge du centre communautaire Riverside est ouvert jour et nuit; les animaux sont "
+    "acceptés.",
+]
+
+FRENCH_CALLOUT = {
+    "prompt": "L'eau a-t-elle atteint votre rue\u00a0?",
+    "description": (
+        "<p>Racontez-nous ce que vous voyez près de chez vous\u00a0: une rue inondée, un sous-sol qui "
+        "prend l'eau, une route impraticable.</p><p>Nous ne publierons pas votre nom sans votre "
+        "accord.</p>"
+    ),
+    "ask_location": True,
+}
+
+# Each the French desk's own account of one of ``LIVE_UPDATES`` (``mirrors``: its index there),
+# published ``after`` minutes after the English one.
+FRENCH_UPDATES = [
+    {
+        "mirrors": 0,
+        "after": 12,
+        "headline": "La Kestrel a monté d'un mètre pendant la nuit",
+        "authors": ["mathilde-dufresne-caron"],
+        "key_event": True,
+        "body": """
+<p>À 7 h, la Kestrel atteignait 4,9 mètres à la station de la rue Mill, un mètre de plus qu'au
+coucher du soleil. Elle monte encore d'une dizaine de centimètres par heure.</p>
+<p>Deux jours de pluie abondante sur la neige des collines ont gonflé la rivière plus vite que
+prévu, selon les prévisionnistes.</p>
+""",
+    },
+    {
+        "mirrors": 3,
+        "after": 8,
+        "headline": "La Ville déclare l'état d'urgence",
+        "authors": ["mathilde-dufresne-caron"],
+        "key_event": True,
+        "body": """
+<p>Le conseil municipal d'Alder Falls a déclaré l'état d'urgence ce matin. La mairesse demande
+aux résidents des rues basses de se préparer à partir «\u00a0dans l'heure\u00a0» si l'ordre est donné.</p>
+""",
+    },
+    {
+        "mirrors": 5,
+        "after": 15,
+        "headline": "Des centaines de bénévoles remplissent des sacs de sable",
+        "authors": ["mathilde-dufresne-caron"],
+        "photos": ["digue"],
+        "body": """
+<p>Au terrain de la foire, des familles, des élèves et des employés municipaux se relaient aux
+pelles depuis le début de la matinée. Plus de 20 000 sacs ont déjà été remplis.</p>
+<p>«\u00a0On ne pouvait pas rester chez nous à regarder l'eau monter\u00a0», dit une bénévole venue avec ses
+deux adolescents.</p>
+""",
+    },
+    {
+        "mirrors": 11,
+        "after": 10,
+        "headline": "La rivière a atteint son sommet, juste sous le record",
+        "authors": ["mathilde-dufresne-caron"],
+        "key_event": True,
+        "body": """
+<p>La Kestrel a culminé à 6,02 mètres vers 3 h 40, à 14 centimètres du record de 1981. Elle
+baisse lentement depuis, mais les rues de la Basse-Ville resteront inondées toute la journée.</p>
+""",
+    },
+    {
+        "mirrors": -1,
+        "after": 6,
+        "headline": "Des ingénieurs de la province inspectent le pont de la rue Mill",
+        "authors": ["mathilde-dufresne-caron"],
+        "body": """
+<p>Le pont restera fermé aux voitures comme aux piétons tant que les ingénieurs n'auront pas
+vérifié ses piliers. Les autobus des lignes 4 et 12 continuent d'emprunter le détour par le chemin
+Ridge.</p>
+""",
+    },
+]

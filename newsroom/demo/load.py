@@ -42,6 +42,12 @@ from .content import (
     DRAFT_PAGE,
     DRAFT_PAGE_UPDATE,
     EMBEDS,
+    FRENCH_BYLINE,
+    FRENCH_CALLOUT,
+    FRENCH_KEY_POINTS,
+    FRENCH_PAGE,
+    FRENCH_SERIES,
+    FRENCH_UPDATES,
     LIVE_KEY_POINTS,
     LIVE_PAGE,
     LIVE_UNPUBLISHED,
@@ -69,7 +75,7 @@ def load_demo(*, password):
 def demo_pages():
     """The demo's live pages."""
     return LivePage.objects.filter(
-        slug__in=[LIVE_PAGE["slug"], RECAP_PAGE["slug"], DRAFT_PAGE["slug"]]
+        slug__in=[LIVE_PAGE["slug"], FRENCH_PAGE["slug"], RECAP_PAGE["slug"], DRAFT_PAGE["slug"]]
     )
 
 
@@ -106,7 +112,7 @@ class Demo:
             byline.save()
 
         self.embeds()
-        self.live_page()
+        self.french_page(self.live_page())
         self.recap_page()
         self.draft_page()
 
@@ -240,6 +246,54 @@ class Demo:
             fields["callout"] = None if spec.get("general") else callout
             ReaderSubmission.objects.get_or_create(
                 live_page=page, email=spec["email"], defaults=fields
+            )
+        return page
+
+    def french_page(self, english):
+        """The live page's French twin: the French desk's own account of the same flood, each
+        update a few minutes after its English one, under the same two day headings."""
+        series, _ = Series.objects.get_or_create(
+            slug=FRENCH_SERIES["slug"],
+            defaults={k: v for k, v in FRENCH_SERIES.items() if k != "slug"},
+        )
+        page, created = LivePage.objects.get_or_create(
+            slug=FRENCH_PAGE["slug"],
+            defaults={
+                "title": FRENCH_PAGE["title"],
+                "standfirst": FRENCH_PAGE["standfirst"],
+                "series": series,
+                "language": "fr",
+                "coverage_start": english.coverage_start,
+                "time_zone": TIME_ZONE,
+                "needs_approval": True,
+                "lead_photo": self.photos["digue"],
+                "created_by": self.editor,
+            },
+        )
+        page.desk.add(self.reporters[FRENCH_BYLINE["slug"]], *(self.reporters[s] for s in DESK[:2]))
+        if created:
+            page.go_live()
+        if page.twin_id != english.pk:
+            page.twin = english  # and the English page's twin is this one (``LivePage.save``)
+            page.save()
+        self.key_points(page, FRENCH_KEY_POINTS)
+        Callout.objects.get_or_create(
+            live_page=page,
+            prompt=FRENCH_CALLOUT["prompt"],
+            defaults={**FRENCH_CALLOUT, "deadline": self.now + timedelta(days=5)},
+        )
+        english_times = self.live_schedule()
+        for spec in FRENCH_UPDATES:
+            when = english_times[spec["mirrors"]] + timedelta(minutes=spec["after"])
+            self.update(
+                page,
+                headline=spec["headline"],
+                body=spec["body"],
+                authors=spec["authors"],
+                photos=spec.get("photos", ()),
+                status=Update.Status.PUBLISHED,
+                published_at=min(when, self.now - timedelta(minutes=1)),
+                key_event=spec.get("key_event", False),
             )
         return page
 

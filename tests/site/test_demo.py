@@ -343,3 +343,42 @@ def test_demo_bodies_survive_the_round_trip():
     call_command("demo", force=True, verbosity=0)
     for body in Update.objects.values_list("body", flat=True):
         assert to_html(to_markup(body)) == to_html(to_markup(to_html(to_markup(body))))
+
+
+# The French twin ---------------------------------------------------------------------------------
+
+FRENCH = "crue-de-la-kestrel-alder-falls"
+
+
+@pytest.mark.django_db
+def test_a_french_live_page_is_paired_with_the_english_one(client):
+    run_demo()
+    english = LivePage.objects.get(slug=LIVE)
+    french = LivePage.objects.get(slug=FRENCH)
+    assert (french.language, french.status, english.language) == ("fr", LivePage.Status.LIVE, "en")
+    assert (french.twin, english.twin) == (english, french)
+    published = list(Update.objects.visible().filter(live_page=french))
+    assert len(published) >= 5
+    assert len({local_date(update) for update in published}) == 2  # two day headings
+    assert french.key_points.count() >= 3
+    assert french.callouts.filter(prompt="L'eau a-t-elle atteint votre rue\u00a0?").exists()
+    photo = Photo.objects.get(updates__live_page=french)
+    assert "bénévoles" in photo.caption and "sacs de sable" in photo.alt_text
+    assert photo.credit == "Tomas Lindgren-Okoro/Valley Courier"
+    assert french.lead_photo == photo
+    # The page a reader opens: French, linked to its English twin and back.
+    html = client.get(f"/live/{FRENCH}/").content.decode()
+    assert '<html lang="fr" dir="ltr">' in html
+    assert f'hreflang="en" lang="en">English</a>' in html
+    assert "Des centaines de bénévoles remplissent des sacs de sable" in html
+    english_html = client.get(f"/live/{LIVE}/").content.decode()
+    assert f'<a href="/live/{FRENCH}/" hreflang="fr" lang="fr">Français</a>' in english_html
+
+
+@pytest.mark.django_db
+def test_the_french_page_runs_again_without_a_second_copy():
+    run_demo()
+    run_demo()
+    assert LivePage.objects.filter(language="fr").count() == 1
+    french = LivePage.objects.get(slug=FRENCH)
+    assert french.twin.slug == LIVE and french.twin.twin_id == french.pk

@@ -434,3 +434,72 @@ def test_polls_slow_down_in_a_hidden_tab_and_back_off_after_errors(site, reader)
         pytest.approx(8, abs=0.3),
         pytest.approx(1, abs=0.3),
     ]
+
+
+# A language for each page: French, and right to left ------------------------------------------
+
+FRENCH = "/live/crue-de-la-kestrel-alder-falls/"
+
+SIDES = """() => {
+  // Where things sit across the width of the first update and the page's boxes.
+  const box = (selector) => document.querySelector(selector).getBoundingClientRect();
+  const style = (selector) => getComputedStyle(document.querySelector(selector));
+  const article = box(".update-stream article");
+  // The time's words (a block of their own): where the line of text starts.
+  const words = document.createRange();
+  words.selectNodeContents(document.querySelector(".update-stream article .update-meta time"));
+  const time = words.getBoundingClientRect();
+  const headline = box(".update-stream article .update-headline");
+  return {
+    dir: document.documentElement.dir,
+    timeFromLeft: time.left - article.left,
+    timeFromRight: article.right - time.right,
+    headlineWidth: headline.width,
+    latestBorder: [style(".key-points").borderLeftWidth, style(".key-points").borderRightWidth],
+    keyEventsLine: [style(".key-events ol").borderLeftWidth, style(".key-events ol").borderRightWidth],
+  };
+}"""
+
+
+def test_a_right_to_left_page_mirrors_its_layout(site, new_page, settings):
+    """The same page in a left-to-right and a right-to-left language: an update's time starts on
+    the right,
+    The Latest's and the key events' lines are on the right. (Arabic is added for the test: the
+    site speaks English and French.)"""
+    settings.LANGUAGES = [*settings.LANGUAGES, ("ar", "العربية")]
+    page = new_page(**DESKTOP)
+    page.goto(site + LIVE)
+    ltr = page.evaluate(SIDES)
+    demo_page = LivePage.objects.get(slug=LIVE_SLUG)
+    demo_page.language = "ar"
+    demo_page.save()
+    page = new_page(**DESKTOP)  # a fresh browser cache: the page may be kept for 30 s
+    page.goto(site + LIVE)
+    rtl = page.evaluate(SIDES)
+    assert (ltr["dir"], rtl["dir"]) == ("ltr", "rtl")
+    assert ltr["timeFromLeft"] < 1 and ltr["timeFromRight"] > 100
+    assert rtl["timeFromRight"] < 1 and rtl["timeFromLeft"] > 100
+    assert (ltr["latestBorder"], rtl["latestBorder"]) == (["4px", "0px"], ["0px", "4px"])
+    assert (ltr["keyEventsLine"], rtl["keyEventsLine"]) == (["2px", "0px"], ["0px", "2px"])
+    # Nothing overflows sideways on a phone either.
+    phone = new_page(**PHONE)
+    phone.goto(site + LIVE)
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "live-page-rtl.png"))
+    phone.screenshot(path=str(SCREENSHOTS / "live-page-rtl-phone.png"))
+
+
+def test_the_french_page_on_a_phone(site, new_page):
+    page = new_page(**PHONE)
+    page.goto(site + FRENCH)
+    assert page.evaluate("() => document.documentElement.lang") == "fr"
+    headings = page.locator(".day-heading").all_inner_texts()
+    french_days = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+    assert len(headings) == 2 and all(h.split()[0].lower() in french_days for h in headings)
+    # The English twin, named in English, at the top.
+    english = page.locator(".page-translation a")
+    assert english.inner_text() == "English" and english.get_attribute("lang") == "en"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "live-page-french-phone.png"), full_page=True)

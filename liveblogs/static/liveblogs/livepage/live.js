@@ -113,7 +113,7 @@ function follow() {
 		const fresh = list.filter((u) => !seen.has(u.id) && !byId(u.id) && seen.add(u.id)).length;
 		steady(() => {
 			if (data.key_points_html) swapKeyPoints(data.key_points_html);
-			stampUpdated(data.updated);
+			stampUpdated(data.updated, data.updated_text);
 			if (reset) {
 				resetTo = { list, older: data.older_url };
 				pending.clear();
@@ -309,26 +309,13 @@ function follow() {
 		if (now && next) now.replaceWith(next);
 	}
 
-	function stampUpdated(iso) {
+	// The server's words for the time, in the page's language and its time zone.
+	function stampUpdated(iso, text) {
 		const time = root.querySelector(".page-header .updated time");
 		const at = parseTime(iso);
-		const p = {};
-		if (!time || Number.isNaN(at) || parseTime(time.dateTime) === at) return;
-		// As the server writes it: "November 25, 2026, 9:03 a.m. EST".
-		const parts = formatter({
-			month: "long",
-			day: "numeric",
-			year: "numeric",
-			hour: "numeric",
-			minute: "2-digit",
-			hour12: true,
-			timeZoneName: "short",
-		}).formatToParts(at);
-		for (const part of parts) p[part.type] = part.value;
+		if (!time || !text || Number.isNaN(at) || parseTime(time.dateTime) === at) return;
 		time.dateTime = iso;
-		time.textContent =
-			`${p.month} ${p.day}, ${p.year}, ${p.hour}:${p.minute} ` +
-			`${p.dayPeriod === "PM" ? "p.m." : "a.m."} ${p.timeZoneName}`;
+		time.textContent = text;
 	}
 
 	// Empty day headings go, and "No updates yet" once there are some.
@@ -477,10 +464,14 @@ function follow() {
 
 	// A zone this browser does not know throws, and the page stays as the server sent it.
 	function formatter(options) {
-		return new Intl.DateTimeFormat("en-US", { timeZone: root.dataset.timeZone, ...options });
+		return new Intl.DateTimeFormat(document.documentElement.lang || "en", {
+			timeZone: root.dataset.timeZone,
+			...options,
+		});
 	}
 
+	// The day heading the server wrote for it (in the page's language), else the browser's.
 	function dayOf(el) {
-		return dayFormat.format(when(el));
+		return el.dataset.day || dayFormat.format(when(el));
 	}
 }
