@@ -1,6 +1,8 @@
 // Live updating: apply what changes.json says changed, never moving what the reader is reading
 // (DESIGN.md, "Live updates").
 
+import { gettext, interpolate, language, ngettext, number, pgettext } from "./words.js";
+
 const root = document.querySelector(".live-page[data-changes-url]");
 const section = root?.querySelector("section.updates");
 const stream = root?.querySelector(".update-stream");
@@ -10,6 +12,7 @@ function follow() {
 	const keyOnly = root.hasAttribute("data-key-only");
 	const storeKey = `liveblogs:paused:${root.dataset.slug}`;
 	const dayFormat = formatter({ month: "long", day: "numeric" });
+	const ago = new Intl.RelativeTimeFormat(language, { style: "short" });
 	const pending = new Map(); // new updates held back while the reader is further down,
 	let resetTo = null; // or a whole new stream: {list, older}
 	let since = parseInt(root.dataset.version, 10) || 0;
@@ -20,6 +23,9 @@ function follow() {
 	let stopped = false;
 	let paused = remembered();
 	let title = document.title;
+	// The tab title's prefix as the server wrote it ("LIVE: …"), wherever a language puts it.
+	const tabTitle = (format) =>
+		interpolate(pgettext("browser tab title", format), { title: "" }, true);
 	const seen = new Set();
 
 	// steady() keeps the reader's place; scroll anchoring would do it twice.
@@ -33,13 +39,14 @@ function follow() {
 	heading.insertAdjacentHTML(
 		"afterend",
 		'<div class="live-controls"><span class="live-state"></span> ' +
-			'<button type="button" class="live-toggle">Pause live updates</button></div>' +
+			'<button type="button" class="live-toggle"></button></div>' +
 			'<button type="button" class="new-updates" hidden>' +
 			'<span aria-hidden="true">\u2191 </span><span></span></button>',
 	);
 	const controls = section.querySelector(".live-controls");
 	const state = controls.firstChild;
 	const toggle = controls.lastChild;
+	toggle.textContent = gettext("Pause live updates");
 	const button = controls.nextSibling;
 	showPaused();
 
@@ -52,7 +59,7 @@ function follow() {
 			// no storage: paused for this visit only
 		}
 		showPaused();
-		announce(paused ? "Live updates paused" : "Live updates resumed");
+		announce(paused ? gettext("Live updates paused") : gettext("Live updates resumed"));
 		if (paused) clearTimeout(timer);
 		else poll();
 	});
@@ -136,7 +143,7 @@ function follow() {
 		since = data.version;
 		if (top) reveal(false);
 		else count();
-		if (fresh) announce(fresh === 1 ? "1 new update" : `${fresh} new updates`);
+		if (fresh) announce(newUpdates(fresh));
 		if (data.status !== "live") end();
 	}
 
@@ -146,11 +153,11 @@ function follow() {
 		clearInterval(ticker);
 		stream.removeEventListener("liveblogs:older", relabel);
 		root.dataset.status = "ended";
-		title = title.replace(/^LIVE: /, "RECAP: ");
+		title = title.replace(tabTitle("LIVE: %(title)s"), tabTitle("RECAP: %(title)s"));
 		count();
 		steady(() => {
 			const badge = root.querySelector(".page-state");
-			if (badge) badge.innerHTML = '<span class="badge badge-recap">Recap</span>';
+			if (badge) badge.replaceChildren(element("span", "badge badge-recap", recapBadge()));
 			controls.remove();
 			// A recap asks readers nothing, as the server renders it.
 			for (const el of root.querySelectorAll(".callout")) el.remove();
@@ -160,7 +167,7 @@ function follow() {
 				time.removeAttribute("title");
 			}
 		});
-		announce("This live page has ended. Live updates have stopped.");
+		announce(gettext("This live page has ended. Live updates have stopped."));
 	}
 
 	// An edit replaces the update in place; a pinned change or a new time moves it.
@@ -273,7 +280,7 @@ function follow() {
 		}
 		more?.remove();
 		if (reset.older) {
-			const link = element("a", "button", "Show older updates");
+			const link = element("a", "button", gettext("Show older updates"));
 			link.rel = "next";
 			link.href = keyOnly ? reset.older.replace("?", "?key=1&") : reset.older;
 			section.append(element("p", "show-older"));
@@ -326,9 +333,11 @@ function follow() {
 		}).formatToParts(at);
 		for (const part of parts) p[part.type] = part.value;
 		time.dateTime = iso;
-		time.textContent =
-			`${p.month} ${p.day}, ${p.year}, ${p.hour}:${p.minute} ` +
-			`${p.dayPeriod === "PM" ? "p.m." : "a.m."} ${p.timeZoneName}`;
+		// Other languages: the browser's own format for the page's language.
+		time.textContent = !language.startsWith("en")
+			? formatter({ dateStyle: "long", timeStyle: "short" }).format(at)
+			: `${p.month} ${p.day}, ${p.year}, ${p.hour}:${p.minute} ` +
+				`${p.dayPeriod === "PM" ? "p.m." : "a.m."} ${p.timeZoneName}`;
 	}
 
 	// Empty day headings go, and "No updates yet" once there are some.
@@ -377,7 +386,13 @@ function follow() {
 
 	function count() {
 		const n = resetTo ? resetTo.list.filter((u) => !byId(u.id)).length : pending.size;
-		const wanted = (n ? `(${n}) ` : "") + title;
+		const wanted = n
+			? interpolate(
+					pgettext("browser tab title with new updates", "(%(count)s) %(title)s"),
+					{ count: number(n), title },
+					true,
+				)
+			: title;
 		if (n && button.hidden) {
 			// In the tab order next to what the reader reads, not pages of links away.
 			const here = Array.from(stream.querySelectorAll(":scope > article")).find(
@@ -387,14 +402,14 @@ function follow() {
 			if (here) (before?.matches(".day-heading") ? before : here).before(button);
 		}
 		button.hidden = !n;
-		button.lastChild.textContent = n === 1 ? "1 new update" : `${n} new updates`;
+		button.lastChild.textContent = newUpdates(n);
 		if (document.title !== wanted) document.title = wanted;
 	}
 
 	function showPaused() {
 		toggle.setAttribute("aria-pressed", paused);
 		controls.classList.toggle("is-paused", paused);
-		state.textContent = paused ? "Live updates paused" : "Live updates on";
+		state.textContent = paused ? gettext("Live updates paused") : gettext("Live updates on");
 	}
 
 	function announce(text) {
@@ -404,7 +419,21 @@ function follow() {
 		}, 100);
 	}
 
-	// "just now", "4 min ago", "2 h ago" within a day; the server's words go in the title.
+	function newUpdates(n) {
+		return interpolate(
+			ngettext("%(count)s new update", "%(count)s new updates", n),
+			{ count: number(n) },
+			true,
+		);
+	}
+
+	// As the server writes the badge (_page_card.html and livepage_detail.html share the words).
+	function recapBadge() {
+		return pgettext("badge: the page has ended", "Recap");
+	}
+
+	// "just now", "4 min. ago", "2 hr. ago" within a day; the server's words go in the title. The
+	// browser's Intl.RelativeTimeFormat says it in the page's language, so only "just now" is ours.
 	function label(scope) {
 		const now = Date.now();
 		for (const time of scope.querySelectorAll(".update-meta time[datetime]")) {
@@ -414,10 +443,10 @@ function follow() {
 				minutes < -1 || !(minutes < 1440)
 					? time.dataset.absolute
 					: minutes < 1
-						? "just now"
+						? gettext("just now")
 						: minutes < 60
-							? `${minutes} min ago`
-							: `${Math.floor(minutes / 60)} h ago`;
+							? ago.format(-minutes, "minute")
+							: ago.format(-Math.floor(minutes / 60), "hour");
 			if (time.textContent !== text) time.textContent = text;
 		}
 	}
@@ -477,7 +506,7 @@ function follow() {
 
 	// A zone this browser does not know throws, and the page stays as the server sent it.
 	function formatter(options) {
-		return new Intl.DateTimeFormat("en-US", { timeZone: root.dataset.timeZone, ...options });
+		return new Intl.DateTimeFormat(language, { timeZone: root.dataset.timeZone, ...options });
 	}
 
 	function dayOf(el) {

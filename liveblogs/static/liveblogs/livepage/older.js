@@ -1,11 +1,13 @@
 // "Show older updates": load the next batch in place instead of a new page.
 
+import { gettext } from "./words.js";
+
 document.addEventListener("click", (event) => {
 	const more = event.target.closest(".show-older a");
 	if (!more) return;
 	event.preventDefault();
 	const holder = more.parentNode;
-	more.textContent = "Loading…";
+	more.textContent = gettext("Loading…");
 	more.setAttribute("aria-busy", "true");
 	fetch(more.href, { headers: { Accept: "text/html" } })
 		.then((response) => {

@@ -1,5 +1,7 @@
 // Share: the Web Share API where the device has it, else copy the permalink.
 
+import { gettext } from "./words.js";
+
 function say(link, text) {
 	const status = link.parentNode.querySelector(".share-status");
 	if (!status) return;
@@ -37,7 +39,7 @@ document.addEventListener("click", (event) => {
 		return;
 	}
 	copy(url).then(
-		() => say(link, "Link copied"),
+		() => say(link, gettext("Link copied")),
 		() => {
 			window.location.href = url;
 		},
