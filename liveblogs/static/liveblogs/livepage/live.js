@@ -1,7 +1,6 @@
 // Live updating: apply what changes.json says changed, never moving what the reader is reading
 // (DESIGN.md, "Live updates").
-
-import { gettext, interpolate, language, ngettext, number, pgettext } from "./words.js";
+const language = document.documentElement.lang || "en";
 
 const root = document.querySelector(".live-page[data-changes-url]");
 const section = root?.querySelector("section.updates");
@@ -12,7 +11,9 @@ function follow() {
 	const keyOnly = root.hasAttribute("data-key-only");
 	const storeKey = `liveblogs:paused:${root.dataset.slug}`;
 	const dayFormat = formatter({ month: "long", day: "numeric" });
+	// Words: gettext() (JavaScriptCatalog). Numbers, times: Intl, right in every language for free.
 	const ago = new Intl.RelativeTimeFormat(language, { style: "short" });
+	const number = new Intl.NumberFormat(language);
 	const pending = new Map(); // new updates held back while the reader is further down,
 	let resetTo = null; // or a whole new stream: {list, older}
 	let since = parseInt(root.dataset.version, 10) || 0;
@@ -23,9 +24,8 @@ function follow() {
 	let stopped = false;
 	let paused = remembered();
 	let title = document.title;
-	// The tab title's prefix as the server wrote it ("LIVE: …"), wherever a language puts it.
-	const tabTitle = (format) =>
-		interpolate(pgettext("browser tab title", format), { title: "" }, true);
+	// "LIVE: " in the tab title, as the server wrote it.
+	const tabTitle = (s) => interpolate(pgettext("browser tab title", s), { title: "" }, true);
 	const seen = new Set();
 
 	// steady() keeps the reader's place; scroll anchoring would do it twice.
@@ -157,7 +157,10 @@ function follow() {
 		count();
 		steady(() => {
 			const badge = root.querySelector(".page-state");
-			if (badge) badge.replaceChildren(element("span", "badge badge-recap", recapBadge()));
+			if (badge)
+				badge.replaceChildren(
+					element("span", "badge badge-recap", pgettext("badge: the page has ended", "Recap")),
+				);
 			controls.remove();
 			// A recap asks readers nothing, as the server renders it.
 			for (const el of root.querySelectorAll(".callout")) el.remove();
@@ -333,11 +336,9 @@ function follow() {
 		}).formatToParts(at);
 		for (const part of parts) p[part.type] = part.value;
 		time.dateTime = iso;
-		// Other languages: the browser's own format for the page's language.
-		time.textContent = !language.startsWith("en")
-			? formatter({ dateStyle: "long", timeStyle: "short" }).format(at)
-			: `${p.month} ${p.day}, ${p.year}, ${p.hour}:${p.minute} ` +
-				`${p.dayPeriod === "PM" ? "p.m." : "a.m."} ${p.timeZoneName}`;
+		time.textContent =
+			`${p.month} ${p.day}, ${p.year}, ${p.hour}:${p.minute} ` +
+			`${p.dayPeriod === "PM" ? "p.m." : "a.m."} ${p.timeZoneName}`;
 	}
 
 	// Empty day headings go, and "No updates yet" once there are some.
@@ -386,13 +387,8 @@ function follow() {
 
 	function count() {
 		const n = resetTo ? resetTo.list.filter((u) => !byId(u.id)).length : pending.size;
-		const wanted = n
-			? interpolate(
-					pgettext("browser tab title with new updates", "(%(count)s) %(title)s"),
-					{ count: number(n), title },
-					true,
-				)
-			: title;
+		const wanted =
+			(n ? interpolate(pgettext("browser tab title", "(%s) "), [number.format(n)]) : "") + title;
 		if (n && button.hidden) {
 			// In the tab order next to what the reader reads, not pages of links away.
 			const here = Array.from(stream.querySelectorAll(":scope > article")).find(
@@ -420,20 +416,10 @@ function follow() {
 	}
 
 	function newUpdates(n) {
-		return interpolate(
-			ngettext("%(count)s new update", "%(count)s new updates", n),
-			{ count: number(n) },
-			true,
-		);
+		return interpolate(ngettext("%s new update", "%s new updates", n), [number.format(n)]);
 	}
 
-	// As the server writes the badge (_page_card.html and livepage_detail.html share the words).
-	function recapBadge() {
-		return pgettext("badge: the page has ended", "Recap");
-	}
-
-	// "just now", "4 min. ago", "2 hr. ago" within a day; the server's words go in the title. The
-	// browser's Intl.RelativeTimeFormat says it in the page's language, so only "just now" is ours.
+	// "just now", "4 min. ago", "2 hr. ago" within a day; the server's words go in the title.
 	function label(scope) {
 		const now = Date.now();
 		for (const time of scope.querySelectorAll(".update-meta time[datetime]")) {

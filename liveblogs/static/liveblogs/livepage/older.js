@@ -1,7 +1,5 @@
 // "Show older updates": load the next batch in place instead of a new page.
 
-import { gettext } from "./words.js";
-
 document.addEventListener("click", (event) => {
 	const more = event.target.closest(".show-older a");
 	if (!more) return;

@@ -1,7 +1,5 @@
 // Share: the Web Share API where the device has it, else copy the permalink.
 
-import { gettext } from "./words.js";
-
 function say(link, text) {
 	const status = link.parentNode.querySelector(".share-status");
 	if (!status) return;
