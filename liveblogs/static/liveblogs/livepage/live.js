@@ -25,7 +25,7 @@ function follow() {
 	let paused = remembered();
 	let title = document.title;
 	// "LIVE: " in the tab title, as the server wrote it.
-	const tabTitle = (s) => interpolate(pgettext("browser tab title", s), { title: "" }, true);
+	const tabTitle = (s) => interpolate(s, { title: "" }, true);
 	const seen = new Set();
 
 	// steady() keeps the reader's place; scroll anchoring would do it twice.
@@ -153,7 +153,10 @@ function follow() {
 		clearInterval(ticker);
 		stream.removeEventListener("liveblogs:older", relabel);
 		root.dataset.status = "ended";
-		title = title.replace(tabTitle("LIVE: %(title)s"), tabTitle("RECAP: %(title)s"));
+		title = title.replace(
+			tabTitle(pgettext("browser tab title", "LIVE: %(title)s")),
+			tabTitle(pgettext("browser tab title", "RECAP: %(title)s")),
+		);
 		count();
 		steady(() => {
 			const badge = root.querySelector(".page-state");
