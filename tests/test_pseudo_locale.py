@@ -19,7 +19,13 @@ from liveblogs.forms import render_token
 from liveblogs.models import LivePage
 
 from .factories import (
-    make_callout, make_key_point, make_page, make_photo, make_reporter, make_series, make_update,
+    make_callout,
+    make_key_point,
+    make_page,
+    make_photo,
+    make_reporter,
+    make_series,
+    make_update,
     make_video,
 )
 from .pseudo import pseudo, pseudo_locale, untranslated_text, untranslated_words
@@ -54,7 +60,9 @@ def coverage():
         video=make_video(title=pseudo("Aerial"), description=pseudo("River")),
         published_at=now - timedelta(minutes=3),
     )
-    callout = make_callout(live_page=page, prompt=pseudo("Your street?"), deadline=now + timedelta(days=2))
+    callout = make_callout(
+        live_page=page, prompt=pseudo("Your street?"), deadline=now + timedelta(days=2)
+    )
     make_update(live_page=page, headline=pseudo("Ask"), body="<p>3</p>", callout=callout,
                 photos=[photo], published_at=now - timedelta(minutes=1))
     make_key_point(live_page=page, text=pseudo("Centres open"))

@@ -121,7 +121,10 @@ def test_the_scan_finds_words_outside_gettext():
         const re = /^LIVE: /;
         x.querySelectorAll(".update-meta time[datetime]");
     """
-    left = [text for text, translated in literals(source) if not translated and reads_like_prose(text)]
+    left = [
+        text for text, translated in literals(source)
+        if not translated and reads_like_prose(text)
+    ]
     assert left == ["  min ago", '<span class="badge">Recap</span>']
 
 

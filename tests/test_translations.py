@@ -92,6 +92,7 @@ def test_the_compiled_catalogues_are_up_to_date(msgfmt, po, tmp_path):
     fresh = tmp_path / "fresh.mo"
     subprocess.run([msgfmt, "--check-format", "-o", str(fresh), str(po)], check=True)
     with mo.open("rb") as shipped, fresh.open("rb") as compiled:
-        assert gettext.GNUTranslations(shipped)._catalog == gettext.GNUTranslations(compiled)._catalog, (
-            f"{mo.relative_to(APP.parent)} is older than its .po: run compilemessages in liveblogs/"
-        )
+        shipped, compiled = gettext.GNUTranslations(shipped), gettext.GNUTranslations(compiled)
+    assert shipped._catalog == compiled._catalog, (
+        f"{mo.relative_to(APP.parent)} is older than its .po: run compilemessages in liveblogs/"
+    )
