@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.timezone import localtime
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import memo
@@ -53,11 +54,11 @@ def changes(request, slug):
     query = dict(part.partition("=")[::2] for part in request.META.get("QUERY_STRING", "").split("&"))
     since = query.get("since", "")
     if not (since.isascii() and since.isdigit() and len(since) <= 18):
-        return JsonResponse({"error": "“since” must be a page version: a whole number."}, status=400)
+        return JsonResponse({"error": _("“since” must be a page version: a whole number.")}, status=400)
     since = int(since)
     state = page_state(request, slug)
     if state is None:
-        return JsonResponse({"error": "No live page has that address."}, status=404)
+        return JsonResponse({"error": _("No live page has that address.")}, status=404)
 
     # Compressed once per answer, not per reader: a cache in front keeps the gzip body as it is.
     gzipped = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")  # (request.headers costs more)

@@ -45,7 +45,7 @@ def chosen_callout(request, page):
     if asked is None:
         return page.open_callout()
     if not CALLOUT_ID.fullmatch(asked):
-        raise Http404("No such callout.")
+        raise Http404(_("No such callout."))
     return get_object_or_404(page.callouts.all(), pk=asked)
 
 

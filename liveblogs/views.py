@@ -57,11 +57,15 @@ def livepage_list(request):
         number = paginator.validate_number(asked)
     except PageNotAnInteger:
         number = 1
-        page_notice = "“%s” is not a page number, so here is the first page." % asked[:20]
+        page_notice = _("“%(asked)s” is not a page number, so here is the first page.") % {
+            "asked": asked[:20]
+        }
     except EmptyPage:
         number = paginator.num_pages if int(asked) > 1 else 1
         if number > 1:
-            page_notice = "There are only %d pages, so here is the last one." % number
+            page_notice = _("There are only %(count)d pages, so here is the last one.") % {
+                "count": number
+            }
     page_obj = paginator.page(number)
     if search is not None:
         # The matched pages as cards: one query for those on this page of results.
@@ -211,7 +215,7 @@ def series_detail(request, slug):
     pages = list(LivePage.objects.cards().filter(series=series)[: settings.ARCHIVE_PAGE_SIZE + 1])
     if not pages:
         # A series whose pages are all drafts may be an embargoed story: it does not exist yet.
-        raise Http404("No public live pages in this series.")
+        raise Http404(_("No public live pages in this series."))
     return render(
         request,
         "liveblogs/series_detail.html",

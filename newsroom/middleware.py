@@ -115,9 +115,15 @@ class SecurityHeadersMiddleware:
         key = (static_source(request), in_admin)
         if (policy := self.policies.get(key)) is None:
             scripts = ""
-            if in_admin and key[0] != "'none'":
-                # The admin's translated strings come as a script from a view, not a file.
-                scripts = f"{request.scheme}://{request.get_host()}{reverse('admin:jsi18n')}"
+            if key[0] != "'none'":
+                # Translated strings come as a script from a view, not a file: ours for every
+                # page (liveblogs' JavaScriptCatalog, its folder: one address per language), and
+                # the admin's own.
+                site = f"{request.scheme}://{request.get_host()}"
+                catalogue = reverse("liveblogs:javascript_catalog", args=["en"]).rpartition("/")[0]
+                scripts = f"{site}{catalogue}/"
+                if in_admin:
+                    scripts += f" {site}{reverse('admin:jsi18n')}"
             policy = self.policies[key] = content_security_policy(
                 self.media, code=key[0], scripts=scripts
             )

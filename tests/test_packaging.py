@@ -78,6 +78,14 @@ def test_the_wheel_ships_the_app_with_templates_static_files_and_migrations(whee
     assert "liveblogs/static/liveblogs/liveblogs.css" in names
     assert "liveblogs/migrations/0001_initial.py" in names
     assert "liveblogs/migrations/0002_roles.py" in names
+
+
+def test_the_wheel_ships_the_compiled_french_catalogues(wheel):
+    """Django reads the .mo files, not the .po: a wheel without them speaks English only."""
+    names = zipfile.ZipFile(wheel).namelist()
+    for domain in ["django", "djangojs"]:
+        assert f"liveblogs/locale/fr/LC_MESSAGES/{domain}.mo" in names
+        assert f"liveblogs/locale/fr/LC_MESSAGES/{domain}.po" in names
     assert not [n for n in names if n.startswith(("tests/", "newsroom/", "templates/", "bench/"))]
 
 

@@ -142,13 +142,14 @@ def run_action(desk, site, changelist, pk, action):
 
 
 def relative(minutes):
-    """What a reader should see for an update ``minutes`` old."""
+    """What a reader should see for an update ``minutes`` old: the browser's
+    Intl.RelativeTimeFormat in English, short style, but our "just now"."""
     if minutes < 1:
         return "just now"
     if minutes < 60:
-        return f"{int(minutes)} min ago"
+        return f"{int(minutes)} min. ago"
     if minutes < 24 * 60:
-        return f"{int(minutes // 60)} h ago"
+        return f"{int(minutes // 60)} hr. ago"
     return None  # the server's words
 
 

@@ -1,5 +1,6 @@
 // Live updating: apply what changes.json says changed, never moving what the reader is reading
 // (DESIGN.md, "Live updates").
+const language = document.documentElement.lang || "en";
 
 const root = document.querySelector(".live-page[data-changes-url]");
 const section = root?.querySelector("section.updates");
@@ -10,6 +11,9 @@ function follow() {
 	const keyOnly = root.hasAttribute("data-key-only");
 	const storeKey = `liveblogs:paused:${root.dataset.slug}`;
 	const dayFormat = formatter({ month: "long", day: "numeric" });
+	// Words: gettext() (JavaScriptCatalog). Numbers, times: Intl, right in every language for free.
+	const ago = new Intl.RelativeTimeFormat(language, { style: "short" });
+	const number = new Intl.NumberFormat(language);
 	const pending = new Map(); // new updates held back while the reader is further down,
 	let resetTo = null; // or a whole new stream: {list, older}
 	let since = parseInt(root.dataset.version, 10) || 0;
@@ -20,6 +24,8 @@ function follow() {
 	let stopped = false;
 	let paused = remembered();
 	let title = document.title;
+	// "LIVE: " in the tab title, as the server wrote it.
+	const tabTitle = (s) => interpolate(s, { title: "" }, true);
 	const seen = new Set();
 
 	// steady() keeps the reader's place; scroll anchoring would do it twice.
@@ -33,13 +39,14 @@ function follow() {
 	heading.insertAdjacentHTML(
 		"afterend",
 		'<div class="live-controls"><span class="live-state"></span> ' +
-			'<button type="button" class="live-toggle">Pause live updates</button></div>' +
+			'<button type="button" class="live-toggle"></button></div>' +
 			'<button type="button" class="new-updates" hidden>' +
 			'<span aria-hidden="true">\u2191 </span><span></span></button>',
 	);
 	const controls = section.querySelector(".live-controls");
 	const state = controls.firstChild;
 	const toggle = controls.lastChild;
+	toggle.textContent = gettext("Pause live updates");
 	const button = controls.nextSibling;
 	showPaused();
 
@@ -52,7 +59,7 @@ function follow() {
 			// no storage: paused for this visit only
 		}
 		showPaused();
-		announce(paused ? "Live updates paused" : "Live updates resumed");
+		announce(paused ? gettext("Live updates paused") : gettext("Live updates resumed"));
 		if (paused) clearTimeout(timer);
 		else poll();
 	});
@@ -136,7 +143,7 @@ function follow() {
 		since = data.version;
 		if (top) reveal(false);
 		else count();
-		if (fresh) announce(fresh === 1 ? "1 new update" : `${fresh} new updates`);
+		if (fresh) announce(newUpdates(fresh));
 		if (data.status !== "live") end();
 	}
 
@@ -146,11 +153,17 @@ function follow() {
 		clearInterval(ticker);
 		stream.removeEventListener("liveblogs:older", relabel);
 		root.dataset.status = "ended";
-		title = title.replace(/^LIVE: /, "RECAP: ");
+		title = title.replace(
+			tabTitle(pgettext("browser tab title", "LIVE: %(title)s")),
+			tabTitle(pgettext("browser tab title", "RECAP: %(title)s")),
+		);
 		count();
 		steady(() => {
 			const badge = root.querySelector(".page-state");
-			if (badge) badge.innerHTML = '<span class="badge badge-recap">Recap</span>';
+			if (badge)
+				badge.replaceChildren(
+					element("span", "badge badge-recap", pgettext("badge: the page has ended", "Recap")),
+				);
 			controls.remove();
 			// A recap asks readers nothing, as the server renders it.
 			for (const el of root.querySelectorAll(".callout")) el.remove();
@@ -160,7 +173,7 @@ function follow() {
 				time.removeAttribute("title");
 			}
 		});
-		announce("This live page has ended. Live updates have stopped.");
+		announce(gettext("This live page has ended. Live updates have stopped."));
 	}
 
 	// An edit replaces the update in place; a pinned change or a new time moves it.
@@ -273,7 +286,7 @@ function follow() {
 		}
 		more?.remove();
 		if (reset.older) {
-			const link = element("a", "button", "Show older updates");
+			const link = element("a", "button", gettext("Show older updates"));
 			link.rel = "next";
 			link.href = keyOnly ? reset.older.replace("?", "?key=1&") : reset.older;
 			section.append(element("p", "show-older"));
@@ -364,7 +377,8 @@ function follow() {
 
 	function count() {
 		const n = resetTo ? resetTo.list.filter((u) => !byId(u.id)).length : pending.size;
-		const wanted = (n ? `(${n}) ` : "") + title;
+		const wanted =
+			(n ? interpolate(pgettext("browser tab title", "(%s) "), [number.format(n)]) : "") + title;
 		if (n && button.hidden) {
 			// In the tab order next to what the reader reads, not pages of links away.
 			const here = Array.from(stream.querySelectorAll(":scope > article")).find(
@@ -374,14 +388,14 @@ function follow() {
 			if (here) (before?.matches(".day-heading") ? before : here).before(button);
 		}
 		button.hidden = !n;
-		button.lastChild.textContent = n === 1 ? "1 new update" : `${n} new updates`;
+		button.lastChild.textContent = newUpdates(n);
 		if (document.title !== wanted) document.title = wanted;
 	}
 
 	function showPaused() {
 		toggle.setAttribute("aria-pressed", paused);
 		controls.classList.toggle("is-paused", paused);
-		state.textContent = paused ? "Live updates paused" : "Live updates on";
+		state.textContent = paused ? gettext("Live updates paused") : gettext("Live updates on");
 	}
 
 	function announce(text) {
@@ -391,7 +405,11 @@ function follow() {
 		}, 100);
 	}
 
-	// "just now", "4 min ago", "2 h ago" within a day; the server's words go in the title.
+	function newUpdates(n) {
+		return interpolate(ngettext("%s new update", "%s new updates", n), [number.format(n)]);
+	}
+
+	// "just now", "4 min. ago", "2 hr. ago" within a day; the server's words go in the title.
 	function label(scope) {
 		const now = Date.now();
 		for (const time of scope.querySelectorAll(".update-meta time[datetime]")) {
@@ -401,10 +419,10 @@ function follow() {
 				minutes < -1 || !(minutes < 1440)
 					? time.dataset.absolute
 					: minutes < 1
-						? "just now"
+						? gettext("just now")
 						: minutes < 60
-							? `${minutes} min ago`
-							: `${Math.floor(minutes / 60)} h ago`;
+							? ago.format(-minutes, "minute")
+							: ago.format(-Math.floor(minutes / 60), "hour");
 			if (time.textContent !== text) time.textContent = text;
 		}
 	}
@@ -464,10 +482,7 @@ function follow() {
 
 	// A zone this browser does not know throws, and the page stays as the server sent it.
 	function formatter(options) {
-		return new Intl.DateTimeFormat(document.documentElement.lang || "en", {
-			timeZone: root.dataset.timeZone,
-			...options,
-		});
+		return new Intl.DateTimeFormat(language, { timeZone: root.dataset.timeZone, ...options });
 	}
 
 	// The day heading the server wrote for it (in the page's language), else the browser's.

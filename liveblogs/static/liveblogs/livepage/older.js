@@ -5,7 +5,7 @@ document.addEventListener("click", (event) => {
 	if (!more) return;
 	event.preventDefault();
 	const holder = more.parentNode;
-	more.textContent = "Loading…";
+	more.textContent = gettext("Loading…");
 	more.setAttribute("aria-busy", "true");
 	fetch(more.href, { headers: { Accept: "text/html" } })
 		.then((response) => {

@@ -37,7 +37,7 @@ document.addEventListener("click", (event) => {
 		return;
 	}
 	copy(url).then(
-		() => say(link, "Link copied"),
+		() => say(link, gettext("Link copied")),
 		() => {
 			window.location.href = url;
 		},
