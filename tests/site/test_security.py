@@ -21,6 +21,8 @@ from ..factories import make_page, make_update
 ROOT = Path(__file__).resolve().parents[2]
 # Where the test client's pages take their scripts and styles from (STATIC_URL on its host).
 STATIC = "http://testserver/static/"
+# Our scripts' translated words: a view (liveblogs:javascript_catalog), not a static file.
+CATALOG = "http://testserver/i18n/"
 
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
@@ -77,7 +79,8 @@ def test_every_reader_page_has_the_policy_and_still_no_cookie(client, db):
                  "/robots.txt"]:
         response = client.get(path)
         assert response.status_code == 200, path
-        assert response["Content-Security-Policy"] == content_security_policy(code=STATIC), path
+        assert response["Content-Security-Policy"] == content_security_policy(
+            code=STATIC, scripts=CATALOG), path
         assert response["Permissions-Policy"] == PERMISSIONS_POLICY
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
@@ -102,7 +105,7 @@ def test_photos_may_come_from_the_media_storage(client, db, settings):
     policy = Client().get("/")["Content-Security-Policy"]
     assert "img-src 'self' https://media.example-cdn.org data: blob:" in policy
     assert "media-src 'self' https://media.example-cdn.org" in policy
-    assert f"script-src {STATIC};" in policy
+    assert f"script-src {STATIC} {CATALOG};" in policy
 
 
 def test_pages_carry_no_inline_script(client, db):
@@ -121,15 +124,16 @@ def test_pages_carry_no_inline_script(client, db):
 
 
 def test_the_admin_and_errors_have_the_policy(client, db, editor_client):
-    admin = content_security_policy(code=STATIC, scripts="http://testserver/admin/jsi18n/")
+    admin = content_security_policy(
+        code=STATIC, scripts=f"{CATALOG} http://testserver/admin/jsi18n/")
     assert client.get("/admin/login/")["Content-Security-Policy"] == admin
     assert editor_client.get("/admin/")["Content-Security-Policy"] == admin
     # No inline style in the admin either (its styles are liveblogs/admin.css); its scripts are
-    # files, but for the translated strings Django's jsi18n view writes.
+    # files, but for the translated strings our catalogue and Django's jsi18n write.
     assert f"style-src {STATIC};" in admin and "unsafe" not in admin
-    assert f"script-src {STATIC} http://testserver/admin/jsi18n/;" in admin
+    assert f"script-src {STATIC} {CATALOG} http://testserver/admin/jsi18n/;" in admin
     assert client.get("/live/nowhere/")["Content-Security-Policy"] == content_security_policy(
-        code=STATIC)
+        code=STATIC, scripts=CATALOG)
 
 
 def test_https_settings_redirect_and_send_hsts(client, db, settings):
@@ -251,7 +255,7 @@ def test_reader_pages_work_under_the_policy(site, watched):
     for path in paths:
         response = watched.goto(site + path)
         assert response.status == 200, path
-        assert f"script-src {site}/static/;" in response.headers["content-security-policy"]
+        assert f"script-src {site}/static/ {site}/i18n/;" in response.headers["content-security-policy"]
         watched.wait_for_load_state("networkidle")
         # Every image drawn (renditions, the data: favicon) and the stylesheet applied.
         broken = watched.evaluate(
