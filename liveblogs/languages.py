@@ -74,7 +74,13 @@ def catalog_url(language=None):
 
 
 def catalog_media():
-    """``Media`` loading our scripts' words before the module scripts that use them. Read when
-    the page is rendered, in the language active then; ``defer`` keeps it in document order
-    with the modules, after the admin's own ``jsi18n`` (so our words win for our strings)."""
-    return forms.Media(js=[forms.Script(catalog_url(), defer=True)])
+    """``Media`` loading our scripts' words before the module scripts that use them, in the
+    language active when the page is rendered.
+
+    A plain script, not ``defer``: in a change form it must run right after the admin's own
+    ``jsi18n`` and before the admin's ``jquery.init.js``, which replaces ``window.django``. Both
+    catalogues then fill the one ``django.catalog`` that ``gettext`` reads (ours second, so our
+    words win for our strings and the admin keeps its own); run later, ours would start a second
+    catalogue and take ``gettext`` away from the admin's words.
+    """
+    return forms.Media(js=[forms.Script(catalog_url())])

@@ -50,7 +50,7 @@ def test_a_french_editors_desk_is_french(editor_client, page):
         assert ours in text, ours
     assert "New update" not in text and "Save draft" not in text
     # Its scripts' words, in French, before the modules that use them.
-    assert text.index('src="/i18n/fr.js" defer') < text.index('type="module"')
+    assert text.index('src="/i18n/fr.js"') < text.index('type="module"')
     assert varies_by_language(response)
     assert response["Content-Language"] == "fr"
 
@@ -136,12 +136,13 @@ def test_the_catalogue_carries_our_words_and_the_editors(client):
 
 
 def test_the_change_form_loads_ours_after_the_admins(editor_client, page):
-    """The admin's jsi18n and ours both fill django.catalog: ours, deferred, runs after the
-    admin's (so our words win for our strings) and carries none of the admin's own."""
+    """The admin's jsi18n and ours both fill django.catalog: ours runs after the admin's (so our
+    words win for our strings), before jquery.init.js replaces window.django (or gettext would
+    lose the admin's words: tests/site/test_admin_browser.py), and carries none of the admin's."""
     text = html(editor_client.get(reverse("admin:liveblogs_update_add"), **FRENCH))
-    admin_catalogue = text.index("/admin/jsi18n/")
-    ours = text.index('src="/i18n/fr.js" defer')
-    assert admin_catalogue < ours < text.index('src="/static/liveblogs/prose.js"')
+    admin_catalogue = text.index('<script src="/admin/jsi18n/">')
+    ours = text.index('<script src="/i18n/fr.js">')
+    assert admin_catalogue < ours < text.index("jquery.init.js")
     catalogue = editor_client.get(reverse("liveblogs:javascript_catalog", args=["fr"]))
     assert "Aujourd" not in catalogue.content.decode()  # "Today": the admin's calendar, its own
 
