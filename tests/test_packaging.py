@@ -78,7 +78,11 @@ def test_the_wheel_ships_the_app_with_templates_static_files_and_migrations(whee
     assert "liveblogs/static/liveblogs/liveblogs.css" in names
     assert "liveblogs/migrations/0001_initial.py" in names
     assert "liveblogs/migrations/0002_roles.py" in names
-    assert not [n for n in names if n.startswith(("tests/", "newsroom/", "templates/", "bench/"))]
+    # French, compiled: the app's words and its scripts'; the site's own catalogue stays out.
+    assert "liveblogs/locale/fr/LC_MESSAGES/django.mo" in names
+    assert "liveblogs/locale/fr/LC_MESSAGES/djangojs.mo" in names
+    assert not [n for n in names if n.startswith(("tests/", "newsroom/", "templates/", "bench/",
+                                                  "locale/"))]
 
 
 def test_the_wheel_ships_no_demo(wheel):
