@@ -28,7 +28,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import ngettext_lazy
 from django_prose_editor.widgets import ProseEditorWidget
 
-from .languages import catalog_media
+from .user_language import catalog_media
 
 from .sanitize import ALLOWED_URL_SCHEMES, clean_html, clean_inline
 from .structured_data import plain_text
@@ -104,7 +104,7 @@ class RichTextWidget(ProseEditorWidget):
         # Not the package's media: its import map is an inline script, which the site's policy
         # blocks. prose.js imports editor.js by its relative address instead. The editor's menus
         # and dialogs take their words from window.gettext as editor.js is first run: our
-        # catalogue comes first (languages.py).
+        # catalogue comes first (user_language.py).
         return catalog_media() + forms.Media(
             css={"all": [
                 "django_prose_editor/material-icons.css",

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import workflow
-from ..languages import catalog_media
+from ..user_language import catalog_media
 from ..editors import INLINE, RichTextWidget
 from ..forms import FilingPhotoForm, TypedText, ids_in
 from ..models import KeyPoint, Photo, ReaderSubmission, Reporter, Update

@@ -15,7 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .. import workflow
-from ..languages import catalog_media
+from ..user_language import catalog_media
 from ..models import Update
 from ..permissions import policy
 

@@ -37,7 +37,7 @@ import {
 
 // Our words, looked up when they are shown: editor.js keeps the window.gettext it found when it was
 // first run (its own menus and dialogs), which is why our catalogue is loaded before any module
-// (languages.catalog_media); these never depend on that order.
+// (user_language.catalog_media); these never depend on that order.
 function gettext(text) {
 	return globalThis.gettext ? globalThis.gettext(text) : text;
 }

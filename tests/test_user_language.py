@@ -1,5 +1,5 @@
 """The admin, the desk and /file/ speak the signed-in person's language (the switcher's cookie,
-else the browser's); reader pages never vary by it (liveblogs/languages.py)."""
+else the browser's); reader pages never vary by it (liveblogs/user_language.py)."""
 
 import io
 
