@@ -28,6 +28,8 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import ngettext_lazy
 from django_prose_editor.widgets import ProseEditorWidget
 
+from .user_language import catalog_media
+
 from .sanitize import ALLOWED_URL_SCHEMES, clean_html, clean_inline
 from .structured_data import plain_text
 
@@ -100,8 +102,10 @@ class RichTextWidget(ProseEditorWidget):
     @property
     def media(self):
         # Not the package's media: its import map is an inline script, which the site's policy
-        # blocks. prose.js imports editor.js by its relative address instead.
-        return forms.Media(
+        # blocks. prose.js imports editor.js by its relative address instead. The editor's menus
+        # and dialogs take their words from window.gettext as editor.js is first run: our
+        # catalogue comes first (user_language.py).
+        return catalog_media() + forms.Media(
             css={"all": [
                 "django_prose_editor/material-icons.css",
                 "django_prose_editor/editor.css",

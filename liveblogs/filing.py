@@ -120,7 +120,7 @@ def file_update(request, pk=None):
         try:
             stored.append(store_photo(file, user))
         except ValidationError as error:
-            upload_errors.append(f"“{file.name}”: {' '.join(error.messages)}")
+            upload_errors.append(refused(file, error))
     attached = form.attached_photos(extra=stored)
     photo_forms = photo_forms_for(user, attached, request.POST, sending=sending)
     form_ok = form.is_valid()
@@ -129,7 +129,7 @@ def file_update(request, pk=None):
     photos_ok = all([photo_form.is_valid() for photo_form in photo_forms])
     if not (form_ok and photos_ok and not upload_errors):
         if not photos_ok:
-            form.add_error(None, "Each photo needs alt text and a credit before the update is sent.")
+            form.add_error(None, _("Each photo needs alt text and a credit before the update is sent."))
         return render_form(request, form, photo_forms, update, status=400)
 
     try:
@@ -149,9 +149,14 @@ def file_update(request, pk=None):
         # The same form sent twice at once: the other request made the update.
         if done := already_filed(request):
             return redirect("liveblogs:filed", pk=done.pk)
-        form.add_error(None, "This form was already sent once. Reload the page to file again: copy your text first.")
+        form.add_error(None, _("This form was already sent once. Reload the page to file again: copy your text first."))
         return render_form(request, form, photo_forms, update, status=409)
     return redirect("liveblogs:filed", pk=update.pk)
+
+
+def refused(file, error):
+    """Why one uploaded file was refused, naming it."""
+    return _("“%(name)s”: %(error)s") % {"name": file.name, "error": " ".join(error.messages)}
 
 
 def same_words(update, data):
@@ -170,10 +175,12 @@ def sent_already(request, update, pages):
     )
     form.is_valid()
     form.add_error(None, format_html(
-        "This form was already sent as “{}” ({}). What is below was not saved: "
-        '<a href="{}">open that update</a> to change it.',
-        update.headline, update.get_status_display().lower(),
-        reverse("liveblogs:edit_update", args=[update.pk]),
+        _(
+            "This form was already sent as “{headline}” ({status}). What is below was not saved: "
+            '<a href="{url}">open that update</a> to change it.'
+        ),
+        headline=update.headline, status=update.get_status_display().lower(),
+        url=reverse("liveblogs:edit_update", args=[update.pk]),
     ))
     return render_form(request, form,
                        photo_forms_for(request.user, form.attached_photos(), request.POST),
@@ -281,11 +288,11 @@ def upload_photo(request):
     with the fields for its words, or with why the file was refused."""
     file = request.FILES.get("image")
     if file is None:
-        return JsonResponse({"error": "No file arrived. Try again."}, status=400)
+        return JsonResponse({"error": _("No file arrived. Try again.")}, status=400)
     try:
         photo = store_photo(file, request.user)
     except ValidationError as error:
-        return JsonResponse({"error": f"“{file.name}”: {' '.join(error.messages)}"}, status=400)
+        return JsonResponse({"error": refused(file, error)}, status=400)
     return JsonResponse({
         "id": photo.pk, "html": photo_fields(request, photo),
         # The desk's composer builds its own fields for the words.

@@ -273,11 +273,13 @@ def reporter_detail(request, slug):
 def javascript_catalog(request, language):
     """Our scripts' words in one language (``gettext``, ``ngettext``, ``interpolate`` … as
     Django's ``JavaScriptCatalog`` defines them). The language is in the address, never taken from
-    a cookie or ``Accept-Language``, so a shared cache keeps each language once."""
+    a cookie or ``Accept-Language``, so a shared cache keeps each language once. The rich-text
+    editor's own words (django-prose-editor's catalogue) come with ours; ours win where both have
+    a word."""
     if language not in dict(django_settings.LANGUAGES):
         raise Http404(_("No such language."))
     with translation.override(language):
-        response = JavaScriptCatalog.as_view(packages=["liveblogs"])(request)
+        response = JavaScriptCatalog.as_view(packages=["django_prose_editor", "liveblogs"])(request)
     # Not a hashed static file: a day in caches is as late as a new translation may arrive.
     patch_cache_control(response, public=True, max_age=3600, stale_while_revalidate=86400)
     return response

@@ -47,7 +47,7 @@ def content_security_policy(media_origins=(), *, code="'self'", scripts="", fram
     Scripts, styles and fonts come from ``code``: the static files' address (``static_source``),
     not the whole site, so nothing stored under the media URL can ever be loaded as a script or
     a stylesheet, whatever got uploaded there. ``scripts`` adds script addresses that are views
-    (the admin's translated strings).
+    (the translated strings: ours under ``/i18n/``, the admin's).
 
     ``img-src`` and ``media-src`` also take the media storage's origins (object storage, a CDN);
     ``data:`` is the empty favicon of the base templates, ``blob:`` a photo previewed before its
@@ -114,18 +114,17 @@ class SecurityHeadersMiddleware:
         in_admin = self.in_admin(request)
         key = (static_source(request), in_admin)
         if (policy := self.policies.get(key)) is None:
-            scripts = ""
+            scripts = []
             if key[0] != "'none'":
-                # Translated strings come as a script from a view, not a file: ours for every
-                # page (liveblogs' JavaScriptCatalog, its folder: one address per language), and
-                # the admin's own.
-                site = f"{request.scheme}://{request.get_host()}"
-                catalogue = reverse("liveblogs:javascript_catalog", args=["en"]).rpartition("/")[0]
-                scripts = f"{site}{catalogue}/"
+                # Translated words come as scripts from views, not files: ours (every page that
+                # runs our scripts) and, in the admin, the admin's.
+                origin = f"{request.scheme}://{request.get_host()}"
+                catalog = reverse("liveblogs:javascript_catalog", args=[settings.LANGUAGE_CODE])
+                scripts.append(origin + catalog.rpartition("/")[0] + "/")
                 if in_admin:
-                    scripts += f" {site}{reverse('admin:jsi18n')}"
+                    scripts.append(origin + reverse("admin:jsi18n"))
             policy = self.policies[key] = content_security_policy(
-                self.media, code=key[0], scripts=scripts
+                self.media, code=key[0], scripts=" ".join(scripts)
             )
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "newsroom.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The admin, /file/ and sign-in in the person's language; reader pages left alone (cacheable).
+    "liveblogs.user_language.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,6 +155,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "America/Toronto")
 USE_I18N = True
+# The site's own words (templates/ and newsroom/: the admin's branding, sign-in, the demo
+# command); the app's are in liveblogs/locale.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Sign-in, sign-out and password change for reporters filing from /file/.
     path("accounts/", include("django.contrib.auth.urls")),
+    # set_language: the "Français / English" switcher of the admin and /file/.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("sitemap.xml", sitemap_view, name="sitemap"),
     path("", include("liveblogs.urls")),
 ]

@@ -150,7 +150,7 @@ class Checker(HTMLParser):
             src = attributes.get("src")
             kind = attributes.get("type")
             if src is not None:
-                if not src.startswith("/static/") and not src.startswith("/admin/jsi18n/"):
+                if not src.startswith(("/static/", "/admin/jsi18n/", "/i18n/")):
                     self.problems.append(f"<script src={src!r}>")
             elif kind not in ALLOWED_SCRIPT_TYPES:
                 self.problems.append(f"inline <script type={kind!r}>")

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import workflow
+from ..user_language import catalog_media
 from ..editors import INLINE, RichTextWidget
 from ..forms import FilingPhotoForm, PublishAtField, TypedText, clean_publish_at, ids_in
 from ..models import KeyPoint, Photo, ReaderSubmission, Reporter, Update
@@ -138,7 +139,8 @@ class DeskViews:
             "now": time.time(),
             "desk_config": desk_config(page),
             # Not the change form's media (jQuery, its widgets): the desk's own, and the editor's.
-            "media": forms.Media(css={"all": ["liveblogs/admin.css", "liveblogs/desk/desk.css"]})
+            "media": catalog_media()
+            + forms.Media(css={"all": ["liveblogs/admin.css", "liveblogs/desk/desk.css"]})
             + DeskUpdateForm(page=page).media + RichTextWidget(INLINE).media,
         }
         return TemplateResponse(request, "admin/liveblogs/livepage/desk.html", context)

@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .. import workflow
+from ..user_language import catalog_media
 from ..models import Update
 from ..permissions import policy
 
@@ -56,7 +57,7 @@ class PolicyAdmin:
 
     @property
     def media(self):
-        return super().media + forms.Media(
+        return catalog_media() + super().media + forms.Media(
             css={"all": ["liveblogs/admin.css"]},
             js=[forms.Script("liveblogs/admin.js", type="module")],
         )

@@ -188,3 +188,34 @@ def test_the_add_forms_callout_menu_offers_the_chosen_pages_callouts(site, new_p
     page.locator("select#id_live_page").select_option(str(live.pk))
     assert menu.input_value() == ""  # the other page's question is dropped
     assert own.prompt in menu.evaluate(offered) and elsewhere.prompt not in menu.evaluate(offered)
+
+
+def test_a_french_editor_works_in_french(site, new_page):
+    """A browser that asks for French gets the admin and the desk in French: Django's words and
+    ours, in the page and in its scripts (our catalogue, the rich-text editor's, the admin's)."""
+    page = new_page(**DESKTOP, locale="fr-CA")
+    page.goto(site + "/admin/login/?next=/admin/")
+    page.get_by_label("Nom d’utilisateur").fill("editor")
+    page.get_by_label("Mot de passe").fill("demo")
+    page.get_by_role("button", name="Connexion").click()
+    expect(page.get_by_role("heading", name="En attente au pupitre")).to_be_visible()
+    expect(page.get_by_role("button", name="Déconnexion")).to_be_visible()
+
+    page.goto(f"{site}/admin/liveblogs/livepage/{LivePage.objects.get(slug=LIVE_SLUG).pk}/desk/")
+    expect(page.get_by_role("heading", name="Nouvelle mise à jour")).to_be_visible()
+    expect(page.get_by_role("button", name="Enregistrer le brouillon")).to_be_visible()
+    # The editor's own menu button, titled through our catalogue.
+    embed = "Intégrer une publication, une vidéo, un graphique ou une carte"
+    expect(page.locator(f"[title='{embed}']").first).to_be_attached()
+
+    # A change form loads the admin's jsi18n and ours: each keeps its own words.
+    page.goto(site + "/admin/liveblogs/update/add/")
+    expect(page.get_by_role("button", name="Enregistrer", exact=True)).to_be_visible()
+    words = page.evaluate("() => [gettext('Embed'), gettext('Today'), gettext('Cancel')]")
+    assert words[0] == "Intégrer"
+    assert words[1].startswith("Aujourd")  # the admin's calendar
+    assert words[2] == "Annuler"
+
+    # The switcher in the header takes the admin back to English, whatever the browser says.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()

@@ -141,3 +141,23 @@ def test_the_go_key_in_the_headline_moves_to_the_text_and_sends_nothing(site, ne
     page.get_by_label("Headline").press("Enter")
     expect(page.get_by_label("Text")).to_be_focused()
     assert not Update.objects.filter(headline="Half typed").exists()
+
+
+def test_a_french_reporter_files_in_french(site, new_page, tmp_path):
+    """The phone asks for French: sign-in, the form and its script's messages are French."""
+    page = new_page(**PHONE, locale="fr-CA")
+    page.goto(site + "/file/")
+    expect(page.get_by_role("heading", name="Se connecter pour envoyer")).to_be_visible()
+    page.get_by_label("Nom d’utilisateur").fill("reporter")
+    page.get_by_label("Mot de passe").fill("demo")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Envoyer une mise à jour")).to_be_visible()
+    expect(page.get_by_role("button", name="Envoyer au pupitre")).to_be_visible()
+    assert page.evaluate("() => gettext('no connection')") == "pas de connexion"
+    # A file that is not a photo: refused, in French, naming the file.
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("not a photo")
+    page.locator("input[name=new_photos]").set_input_files(str(notes))
+    expect(page.locator("[data-uploads] [role=alert]")).to_contain_text("« notes.jpg »")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "filing-phone-fr.png"), full_page=True)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from liveblogs.models import LivePage
 from liveblogs.portable import ArchiveError, export_livepage
@@ -35,12 +36,12 @@ class Command(BaseCommand):
         try:
             page = LivePage.objects.get(slug=slug)
         except LivePage.DoesNotExist:
-            raise CommandError(f"No live page has the address {slug!r}.") from None
+            raise CommandError(_("No live page has the address %(slug)r.") % {"slug": slug}) from None
         path = Path(output or f"{slug}.zip")
         try:
             file = open(path, "wb")  # closed below, once written
         except OSError as error:  # no such folder, a folder, a file this user may not write
-            raise CommandError(f"Cannot write {str(path)!r}: {error.strerror}.") from None
+            raise CommandError(cannot_write(path, error)) from None
         try:
             with file:
                 data = export_livepage(
@@ -53,10 +54,21 @@ class Command(BaseCommand):
                 path.unlink()
             if isinstance(error, ArchiveError):
                 raise CommandError(str(error)) from None
-            raise CommandError(f"Cannot write {str(path)!r}: {error.strerror}.") from None
-        self.stdout.write(
-            f"Wrote {path}: {len(data['updates'])} updates, {len(data['photos'])} photos, "
-            f"{len(data['videos'])} videos, {len(data['reporters'])} reporters"
-            + (f", {len(data['submissions'])} reader submissions" if include_submissions else "")
-            + "."
-        )
+            raise CommandError(cannot_write(path, error)) from None
+        names = ("updates", "photos", "videos", "reporters", "submissions")
+        counts = {name: len(data.get(name, ())) for name in names}
+        if include_submissions:
+            message = _(
+                "Wrote %(path)s: %(updates)d updates, %(photos)d photos, %(videos)d videos, "
+                "%(reporters)d reporters, %(submissions)d reader submissions."
+            )
+        else:
+            message = _(
+                "Wrote %(path)s: %(updates)d updates, %(photos)d photos, %(videos)d videos, "
+                "%(reporters)d reporters."
+            )
+        self.stdout.write(message % {"path": path, **counts})
+
+
+def cannot_write(path, error):
+    return _("Cannot write %(path)r: %(error)s.") % {"path": str(path), "error": error.strerror}

@@ -3,6 +3,7 @@
 import os
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from liveblogs.portable import ArchiveError, import_livepage
 
@@ -26,18 +27,24 @@ class Command(BaseCommand):
         try:
             file = open(archive, "rb")  # closed below, once imported
         except FileNotFoundError:
-            raise CommandError(f"No file {archive!r}.") from None
+            raise CommandError(_("No file %(archive)r.") % {"archive": archive}) from None
         except OSError as error:  # a folder, a file this user may not read
-            raise CommandError(f"Cannot read {archive!r}: {error.strerror}.") from None
+            raise CommandError(
+                _("Cannot read %(archive)r: %(error)s.") % {"archive": archive, "error": error.strerror}
+            ) from None
         if not os.path.isfile(archive):  # a folder, a device such as /dev/zero, a pipe
             file.close()
-            raise CommandError(f"{archive!r} is not a file: give the path of a .zip archive.")
+            raise CommandError(
+                _("%(archive)r is not a file: give the path of a .zip archive.") % {"archive": archive}
+            )
         with file:
             try:
                 page = import_livepage(file, replace=replace)
             except ArchiveError as error:
                 raise CommandError(str(error)) from None
         self.stdout.write(
-            f"Imported “{page.title}” at {page.get_absolute_url()}: "
-            f"{page.updates.count()} updates, version {page.version}."
+            _("Imported “%(title)s” at %(url)s: %(updates)d updates, version %(version)d.") % {
+                "title": page.title, "url": page.get_absolute_url(),
+                "updates": page.updates.count(), "version": page.version,
+            }
         )

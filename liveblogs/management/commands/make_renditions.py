@@ -2,6 +2,7 @@
 photos whose background task was lost (a queue emptied, a worker killed mid-photo)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from liveblogs import tasks
@@ -48,9 +49,13 @@ class Command(BaseCommand):
                 continue
             photos += bool(count)
             made += count
-        self.stdout.write(f"Made {made} renditions for {photos} photos.")
+        self.stdout.write(
+            _("Made %(made)d renditions for %(photos)d photos.") % {"made": made, "photos": photos}
+        )
         if failed:
             raise CommandError(
-                f"The stored files of {len(failed)} photos are missing or damaged, so they have "
-                f"no new renditions (ids {', '.join(map(str, sorted(failed)))})."
+                _(
+                    "The stored files of %(count)d photos are missing or damaged, so they have "
+                    "no new renditions (ids %(ids)s)."
+                ) % {"count": len(failed), "ids": ", ".join(map(str, sorted(failed)))}
             )

@@ -7,6 +7,9 @@ and the update that answered them stay.
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from liveblogs.conf import settings
 from liveblogs.submissions import holding_personal_data, purge_personal_data, purged_message
@@ -37,13 +40,18 @@ class Command(BaseCommand):
         days = settings.SUBMISSION_RETENTION_DAYS if days is None else days
         if not 0 <= days <= MAX_DAYS:
             raise CommandError(
-                f"The number of days must be from 0 to {MAX_DAYS:,} (a hundred years), "
-                f"not {days:,}."
+                _("The number of days must be from 0 to %(max)s (a hundred years), not %(days)s.")
+                % {"max": number_format(MAX_DAYS, force_grouping=True),
+                   "days": number_format(days, force_grouping=True)}
             )
         if dry_run:
             count = holding_personal_data(days=days).count()
             self.stdout.write(
-                f"{count} submission(s) older than {days} days would lose their personal data."
+                ngettext(
+                    "%(count)d submission older than %(days)d days would lose its personal data.",
+                    "%(count)d submissions older than %(days)d days would lose their personal data.",
+                    count,
+                ) % {"count": count, "days": days}
             )
             return
         count = purge_personal_data(days=days)

@@ -1,6 +1,7 @@
 """Try again the embeds whose provider could not be reached, or whose token was missing."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from liveblogs.models import Embed
 
@@ -25,4 +26,6 @@ class Command(BaseCommand):
             else:
                 failed += 1
                 self.stderr.write(f"{embed.url}: {embed.error}")
-        self.stdout.write(f"{done} resolved, {failed} still failing.")
+        self.stdout.write(
+            _("%(done)d resolved, %(failed)d still failing.") % {"done": done, "failed": failed}
+        )

@@ -2,6 +2,13 @@
 // as they are picked (with progress), show Publish or Send to editors for the chosen page, and stop
 // a double tap. Without this script the form still works: photos go with the form.
 
+// Words from our catalogue (liveblogs:javascript_catalog), which the page loads before this module;
+// English if it could not come (a bad connection), so uploads still work.
+const gettext = globalThis.gettext ?? ((text) => text);
+const interpolate =
+	globalThis.interpolate ??
+	((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => values[name]));
+
 const PREFIX = "liveblogs:filing:";
 // Django's JavaScript catalog, where the page loads it; the words as written otherwise.
 const gettext = globalThis.gettext || ((text) => text);
@@ -120,8 +127,11 @@ function enhance(form) {
 	const copy = read(key);
 	const offer = document.querySelector("[data-restore-offer]");
 	if (copy && offer && differs(copy)) {
-		offer.querySelector("[data-saved-at]").textContent =
-			`kept ${new Date(copy.savedAt).toLocaleString()}`;
+		offer.querySelector("[data-saved-at]").textContent = interpolate(
+			gettext("kept %(time)s"),
+			{ time: new Date(copy.savedAt).toLocaleString(document.documentElement.lang || undefined) },
+			true,
+		);
 		offer.hidden = false;
 		offer.querySelector("[data-restore]").addEventListener("click", () => {
 			restore(copy);
@@ -209,7 +219,13 @@ function enhance(form) {
 				fail(
 					item,
 					answer?.error ||
-						`“${item.file.name}” did not upload (${xhr.status || "no connection"}). Pick it again to retry; your text is kept.`,
+						interpolate(
+							gettext(
+								"“%(name)s” did not upload (%(status)s). Pick it again to retry; your text is kept.",
+							),
+							{ name: item.file.name, status: xhr.status || gettext("no connection") },
+							true,
+						),
 				);
 			}
 			next();
@@ -217,7 +233,13 @@ function enhance(form) {
 		xhr.onerror = xhr.ontimeout = () => {
 			fail(
 				item,
-				`“${item.file.name}” did not upload: no connection. Pick it again to retry; your text is kept.`,
+				interpolate(
+					gettext(
+						"“%(name)s” did not upload: no connection. Pick it again to retry; your text is kept.",
+					),
+					{ name: item.file.name },
+					true,
+				),
 			);
 			next();
 		};
@@ -235,7 +257,7 @@ function enhance(form) {
 				const bar = document.createElement("progress");
 				bar.max = 1;
 				bar.value = 0;
-				row.textContent = `Uploading “${file.name}” `;
+				row.textContent = `${interpolate(gettext("Uploading “%(name)s”"), { name: file.name }, true)} `;
 				row.appendChild(bar);
 				uploads.appendChild(row);
 				queue.push({ file, row, bar });

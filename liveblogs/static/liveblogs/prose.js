@@ -21,7 +21,6 @@ import {
 	Editor,
 	Extension,
 	Gapcursor,
-	gettext,
 	HardBreak,
 	Heading,
 	History,
@@ -35,6 +34,13 @@ import {
 	Text,
 	updateAttrsDialog,
 } from "../django_prose_editor/editor.js";
+
+// Our words, looked up when they are shown: editor.js keeps the window.gettext it found when it was
+// first run (its own menus and dialogs), which is why our catalogue is loaded before any module
+// (user_language.catalog_media); these never depend on that order.
+function gettext(text) {
+	return globalThis.gettext ? globalThis.gettext(text) : text;
+}
 
 // The extensions a configuration may name (editors.py; the package's names).
 const EXTENSIONS = {

@@ -9,6 +9,7 @@ import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from liveblogs.models import Photo, Update
 from newsroom.demo.load import demo_pages, load_demo
@@ -29,8 +30,10 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
-                "DEBUG is off, so this may be a production site: the demo adds logins with a known "
-                "password. Pass --force to load it anyway, or set DJANGO_DEBUG=1."
+                _(
+                    "DEBUG is off, so this may be a production site: the demo adds logins with a "
+                    "known password. Pass --force to load it anyway, or set DJANGO_DEBUG=1."
+                )
             )
         password = os.environ.get("DEMO_PASSWORD") or "demo"
         created = load_demo(password=password)
@@ -38,13 +41,23 @@ class Command(BaseCommand):
         pages = demo_pages()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo content ready: {pages.count()} live pages, "
-                f"{Update.objects.filter(live_page__in=pages).count()} updates, "
-                f"{Photo.objects.count()} photos ({created} new rows)."
+                _(
+                    "Demo content ready: %(pages)d live pages, %(updates)d updates, %(photos)d "
+                    "photos (%(created)d new rows)."
+                ) % {
+                    "pages": pages.count(),
+                    "updates": Update.objects.filter(live_page__in=pages).count(),
+                    "photos": Photo.objects.count(),
+                    "created": created,
+                }
             )
         )
-        self.stdout.write(f"Site: {SITE_URL}")
-        self.stdout.write(f"Editor login: editor / {password}  ({SITE_URL}admin/)")
+        self.stdout.write(_("Site: %(url)s") % {"url": SITE_URL})
         self.stdout.write(
-            f"Reporter login: reporter / {password}  ({SITE_URL}file/, on the live page's desk)"
+            _("Editor login: editor / %(password)s  (%(url)s)")
+            % {"password": password, "url": f"{SITE_URL}admin/"}
+        )
+        self.stdout.write(
+            _("Reporter login: reporter / %(password)s  (%(url)s, on the live page's desk)")
+            % {"password": password, "url": f"{SITE_URL}file/"}
         )
