@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parent.parent / "liveblogs"
+# The site's own words (its templates, the demo command) in its own catalogue, made the same way
+# at the project's root from these folders only.
+SITE = APP.parent
+SITE_FOLDERS = ["newsroom", "templates", "locale"]
 LANGUAGES = ["fr"]
 DOMAINS = ["django", "djangojs"]
 # The one way the catalogues are made: paths without line numbers (a moved line changes
@@ -23,6 +27,12 @@ DOMAINS = ["django", "djangojs"]
 MAKEMESSAGES = ["--no-obsolete", "--add-location", "file", "--no-wrap"]
 CATALOGUES = [APP / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
               for lang in LANGUAGES for domain in DOMAINS]
+SITE_CATALOGUES = [SITE / "locale" / lang / "LC_MESSAGES" / "django.po" for lang in LANGUAGES]
+ALL_CATALOGUES = CATALOGUES + SITE_CATALOGUES
+
+
+def name(po):
+    return str(po.relative_to(SITE).with_suffix("")).replace("/LC_MESSAGES", "")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +56,7 @@ def untranslated(po):
     return missing
 
 
-@pytest.mark.parametrize("po", CATALOGUES, ids=lambda po: f"{po.parent.parent.name}-{po.stem}")
+@pytest.mark.parametrize("po", ALL_CATALOGUES, ids=name)
 def test_every_entry_is_translated_and_none_is_fuzzy(msgfmt, po):
     result = subprocess.run(
         [msgfmt, "--statistics", "--check", "-o", os.devnull, str(po)],
@@ -83,16 +93,35 @@ def test_makemessages_round_trips_without_changes(msgfmt, tmp_path):
         )
 
 
-@pytest.mark.parametrize("po", CATALOGUES, ids=lambda po: f"{po.parent.parent.name}-{po.stem}")
+def test_the_sites_makemessages_round_trips_without_changes(msgfmt, tmp_path):
+    """The same for the site's catalogue, made at the project's root from its own folders."""
+    for folder in SITE_FOLDERS:
+        shutil.copytree(SITE / folder, tmp_path / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-d", "django",
+         *[f"-l{lang}" for lang in LANGUAGES], *MAKEMESSAGES],
+        cwd=tmp_path, env=env, check=True, capture_output=True,
+    )
+    for po in SITE_CATALOGUES:
+        made = tmp_path / po.relative_to(SITE)
+        assert without_creation_date(made.read_text()) == without_creation_date(po.read_text()), (
+            f"{po.relative_to(SITE)} is not what makemessages makes from "
+            f"{', '.join(SITE_FOLDERS)}: run it there (README, \"Languages\")"
+        )
+
+
+@pytest.mark.parametrize("po", ALL_CATALOGUES, ids=name)
 def test_the_compiled_catalogues_are_up_to_date(msgfmt, po, tmp_path):
     """The committed .mo says what its .po says (compared as catalogues: another msgfmt may lay
     the bytes out differently)."""
     mo = po.with_suffix(".mo")
-    assert mo.exists(), f"{mo.relative_to(APP.parent)} is missing: run compilemessages"
+    assert mo.exists(), f"{mo.relative_to(SITE)} is missing: run compilemessages"
     fresh = tmp_path / "fresh.mo"
     subprocess.run([msgfmt, "--check-format", "-o", str(fresh), str(po)], check=True)
     with mo.open("rb") as shipped, fresh.open("rb") as compiled:
         shipped, compiled = gettext.GNUTranslations(shipped), gettext.GNUTranslations(compiled)
     assert shipped._catalog == compiled._catalog, (
-        f"{mo.relative_to(APP.parent)} is older than its .po: run compilemessages in liveblogs/"
+        f"{mo.relative_to(SITE)} is older than its .po: run compilemessages"
     )
