@@ -34,6 +34,9 @@ OPEN, CLOSE = "⟦", "⟧"
 NOT_WORDS = {
     "RSS",  # a format's name, the same in every language
     "Atom",  # idem
+    # The language switcher (admin, /file/) names each language in itself, for whoever reads it.
+    "English",
+    "Français",
 }
 
 
