@@ -19,8 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -540,18 +539,37 @@ class LivePageQuerySet(VersionedQuerySet):
         return self.exclude(status=LivePage.Status.DRAFT)
 
     def cards(self):
-        """Public pages, newest first, with what ``_page_card.html`` shows: one query. The update
-        count is a subquery, not a join and GROUP BY: it runs for the cards shown only."""
-        published = (
-            Update.objects.filter(live_page=OuterRef("pk"), status=Update.Status.PUBLISHED)
-            .order_by().values("live_page").annotate(count=Count("pk")).values("count")
-        )
+        """Public pages, newest first, with what ``_page_card.html`` shows but the update count:
+        ``with_update_counts`` adds it once the cards to show are chosen."""
         return (
             self.public()
             .select_related("series", "lead_photo", "lead_video__poster")
-            .annotate(update_count=Coalesce(Subquery(published), 0))
             .order_by("-coverage_start", "-pk")
         )
+
+    def with_update_counts(self):
+        """These cards as a list, each with ``update_count``, its published updates. A count is
+        kept in the shared cache under the page's version, which every publish, withdrawal and
+        edit moves, so a list of cards costs the same whether its pages hold ten updates or a
+        hundred thousand; the cards not kept are counted together in one grouped query, after
+        the cards to show were chosen (counting inside the query of cards, as before, read every
+        published update of the pages shown, each time)."""
+        pages = list(self)
+        keys = {page.pk: f"liveblogs:update-count:{page.pk}:{page.version}" for page in pages}
+        counts = cache.get_many(list(keys.values())) if keys else {}
+        missing = [pk for pk, key in keys.items() if key not in counts]
+        if missing:
+            counted = dict(
+                Update.objects.filter(live_page__in=missing, status=Update.Status.PUBLISHED)
+                .order_by().values("live_page").annotate(count=Count("pk"))
+                .values_list("live_page", "count")
+            )
+            new = {keys[pk]: counted.get(pk, 0) for pk in missing}
+            cache.set_many(new, app_settings.FRAGMENT_CACHE_SECONDS)
+            counts.update(new)
+        for page in pages:
+            page.update_count = counts[keys[page.pk]]
+        return pages
 
     def bump_version(self, *also, updates_only=False):
         """Record a reader-visible change on every page here; ``also`` names fields (such as
