@@ -47,11 +47,6 @@ MAX_TERMS = 10
 # entry holds (``entry_text`` removes them), so a ``<`` in the text can never become markup.
 START, STOP = "\ue000", "\ue001"
 EXCERPT_WORDS = 30
-# On PostgreSQL, a word found in more entries than this (a very common one) is ranked among its
-# newest this many matches only: ranking reads each match's document, and a reader looking for
-# "council" wants the best of what is recent, not of ten years. Rare words and phrases, fewer
-# than this, are ranked in full.
-RANKED_MATCHES = 2000
 
 
 def page_language(page):
@@ -257,7 +252,6 @@ class Search:
         self.reporter = reporter
         self.narrowed = narrowed or reporter is not None
         self.first_page = None  # the first page's ids, once counted
-        self.capped = False  # more matches than RANKED_MATCHES: the newest of them are listed
         entries = SearchEntry.objects.filter(live_page__in=self.pages)
         if reporter is not None:
             # The page's own entry stays (the page filter chose it); updates must be theirs.
@@ -288,10 +282,7 @@ class Search:
             sql, params = self.matches_sql("e.id, COUNT(*) OVER ()", ranked=True)
             rows = self.fetch(sql + " LIMIT %s", [*params, app_settings.ARCHIVE_PAGE_SIZE])
             self.first_page = [row[0] for row in rows]
-            total = rows[0][1] if rows else 0
-            # One more than we rank was asked for, to know there were more.
-            self.capped = total > RANKED_MATCHES
-            self.total = min(total, RANKED_MATCHES)
+            self.total = rows[0][1] if rows else 0
         return self.total
 
     def __len__(self):
@@ -306,10 +297,9 @@ class Search:
         elif start == 0 and self.first_page is not None and stop <= len(self.first_page):
             ids = self.first_page[:stop]
         else:
-            stop = min(stop, RANKED_MATCHES) if self.backend == "postgresql" else stop
             sql, params = self.matches_sql("e.id", ranked=True)
             sql += " LIMIT %s OFFSET %s"
-            ids = [row[0] for row in self.fetch(sql, [*params, max(stop - start, 0), start])]
+            ids = [row[0] for row in self.fetch(sql, [*params, stop - start, start])]
         return self.with_excerpts(ids)
 
     # The backends.
@@ -340,19 +330,14 @@ class Search:
             params = [*query_params, *match_params, *chosen_params]
             if not ranked:
                 return f"SELECT {columns}{where}", params
-            # The newest RANKED_MATCHES + 1 matches (one more tells there were more), then
-            # ranked in a subquery (OFFSET 0 keeps it one), so what is sorted and counted is
-            # (id, rank, time), not whole rows with their documents.
-            newest = (
-                f"SELECT e.id, e.published_at, e.document, e.language{where}"
-                " ORDER BY e.published_at DESC, e.id DESC LIMIT %s"
-            )
+            # Ranked in a subquery (OFFSET 0 keeps it one), so what is sorted and counted is
+            # (id, rank, time), not whole rows with their documents: half the time.
             sql = (
                 f"SELECT {columns.replace('e.id', 'm.id')} FROM (SELECT e.id, e.published_at,"
-                f" {rank} AS rank FROM {queries}, ({newest}) e OFFSET 0) m"
+                f" {rank} AS rank{where} OFFSET 0) m"
                 " ORDER BY m.rank DESC, m.published_at DESC, m.id DESC"
             )
-            return sql, [*rank_params, *query_params, *params, RANKED_MATCHES + 1]
+            return sql, [*rank_params, *params]
         if not self.narrowed and not ranked:
             # Counting on every public page: FTS5 alone answers, leaving out the few entries of
             # draft pages, rather than looking up every match's entry (a third of the time of a

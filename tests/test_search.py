@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone
 
 from liveblogs import search
 from liveblogs.models import KeyPoint, LivePage, SearchEntry, Update
@@ -384,26 +383,3 @@ def test_postgresql_document_is_weighted_and_stemmed():
         )
         document = cursor.fetchone()[0]
     assert "'ferri':1A" in document and "'flood':4B" in document
-
-
-@on_postgresql
-def test_a_very_common_word_lists_the_best_of_its_newest_matches(client, monkeypatch):
-    """On PostgreSQL a word in more entries than ``RANKED_MATCHES`` is ranked among its newest
-    matches only, and the reader is told there were more; a rarer one is ranked in full."""
-    monkeypatch.setattr(search, "RANKED_MATCHES", 3)
-    page = make_page(title="Harbour strike")
-    old_best = make_update(live_page=page, headline="Ferries ferries ferries",
-                           published_at=timezone.now() - timedelta(days=9))
-    newest = [
-        make_update(live_page=page, headline=f"Update {n}", body=f"<p>Ferries, day {n}.</p>",
-                    published_at=timezone.now() - timedelta(hours=n))
-        for n in range(4)
-    ]
-    body = client.get("/live/", {"q": "ferries"}).content.decode()
-    assert "More than 3 matches for “ferries”: the best of the newest 3" in body
-    listed = [title for _link, title in results(client, "ferries")]
-    assert listed == [u.headline for u in newest[:3]]
-    assert old_best.headline not in listed
-    # Fewer matches than that: ranked in full, the headline first, told how many.
-    assert [t for _l, t in results(client, '"ferries ferries"')] == [old_best.headline]
-    assert "1 match for" in client.get("/live/", {"q": '"ferries ferries"'}).content.decode()
