@@ -5,7 +5,8 @@
 #
 #   bench/live_polling.sh       (from anywhere; about two minutes)
 #
-# Each figure is the median of BENCH_ROUNDS (3) wrk runs of BENCH_DURATION (5s), the rows of one
+# BENCH_APP_PORT, BENCH_NGINX_PORT and BENCH_REDIS_DB (9) choose ports and a Redis database for a
+# shared machine. Each figure is the median of BENCH_ROUNDS (3) wrk runs of BENCH_DURATION (5s), the rows of one
 # page size taken in turn, so that a neighbour's burst of CPU on a shared machine hits the poll and
 # its /hello/ ceiling alike rather than one of them.
 #
@@ -113,7 +114,7 @@ else
 fi
 # A database number of its own: the bench's keys never meet the test suite's (CI uses /1).
 if answers 6379 && "$PY" -c 'import redis; redis.Redis(host="127.0.0.1", socket_timeout=2).ping()' 2>/dev/null; then
-  export REDIS_URL="redis://127.0.0.1:6379/9"
+  export REDIS_URL="redis://127.0.0.1:6379/${BENCH_REDIS_DB:-9}"
   CACHE_LABEL="Redis"
 else
   CACHE_LABEL="local-memory cache (no Redis)"
@@ -131,7 +132,7 @@ done
 # ---------------------------------------------------------------------------------------------
 # gunicorn newsroom.wsgi, as in production: 2 workers of the default (sync) class.
 
-APP_PORT="$(free_port)"
+APP_PORT="${BENCH_APP_PORT:-$(free_port)}"
 APP="http://127.0.0.1:$APP_PORT"
 # Recent gunicorn opens a control socket in ~/.gunicorn by default; two servers would share it.
 no_control=()
@@ -154,7 +155,7 @@ curl -fs -o /dev/null "$APP/hello/" || { echo "gunicorn did not start:" >&2; cat
 
 NGX="$WORK/nginx"
 mkdir -p "$NGX/cache" "$NGX/tmp" "$WORK/static/liveblogs"
-NGINX_PORT="$(free_port)"
+NGINX_PORT="${BENCH_NGINX_PORT:-$(free_port)}"
 EDGE="http://127.0.0.1:$NGINX_PORT"
 site="$NGX/liveblogs.conf"
 cp "$NGINX_CONF_SRC" "$site"
@@ -428,7 +429,7 @@ for size in "${SIZES[@]}"; do
   row "$label" "bare /hello/ view (the server's ceiling)" "hello-$size"
 done
 row "$(thousands "$BIG")" "full poll via the nginx micro-cache (HIT)" "nginx-$BIG"
-row "" "a 7-byte static file from nginx (the ceiling)" "ceiling"
+row "" "a 7-byte static file from nginx (ceiling)" "ceiling"
 if [ -n "${RPS[nginx-pinned]:-}" ]; then
   row "$(thousands "$BIG")" "micro-cache HIT, wrk -t1 pinned to core 0" "nginx-pinned"
   row "" "static file, wrk -t1 pinned to core 0" "ceiling-pinned"

@@ -1,7 +1,8 @@
 """Before and after, in one run, on a database ``bench/search.py`` kept (``BENCH_KEEP=1``): the
 PostgreSQL search of a common word ranked in full (as ``liveblogs/search.py`` was, loaded from
 the file named by ``BEFORE``) and among its newest ``RANKED_MATCHES``, interleaved; median and p95
-ms of the count, the first twelve and their excerpts.
+ms of the count, the first twelve and their excerpts; and the photos a publish syncs, the
+page's (``sync_public``, as before) and the update's own (``sync_public_for``).
 
     BENCH_KEEP=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/search.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test_x BEFORE=/path/to/old/search.py \\
@@ -59,3 +60,23 @@ for label, query in QUERIES.items():
     print(f"{label:<12} {statistics.median(runs[before]):>8.1f} {p95(runs[before]):>6.1f}"
           f" {statistics.median(runs[search]):>8.1f} {p95(runs[search]):>6.1f}"
           f"  {old_total} / {new_total}{' (more: capped)' if old_total > new_total else ''}")
+
+# What a publish spends keeping the public storage in step (Update.save): the whole page's photos
+# and every photo shown anywhere (``sync_public``, before) or the update's own (after).
+from django.db import transaction  # noqa: E402
+
+from liveblogs.models import Photo, Update  # noqa: E402
+
+update = Update.objects.filter(status="published").order_by("-pk").first()
+timings = {"page": [], "update": []}
+for _ in range(REQUESTS):
+    with transaction.atomic():
+        started = time.perf_counter()
+        Photo.objects.sync_public([update.live_page_id])
+        timings["page"].append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        Photo.objects.sync_public_for(update)
+        timings["update"].append((time.perf_counter() - started) * 1000)
+print(f"\nPhotos synced after a publish, median ms: the page's (before)"
+      f" {statistics.median(timings['page']):.2f}, the update's (after)"
+      f" {statistics.median(timings['update']):.2f}")
