@@ -167,10 +167,19 @@ class PhotoQuerySet(models.QuerySet):
         """``sync_public`` for what one update's publication or withdrawal can change: its own
         photos and its video's poster, and nothing else of its page (publishing one update on a
         page of thousands read every photo of the newsroom)."""
-        mine = self.filter(
-            Q(pk__in=UpdatePhoto.objects.filter(update=update.pk).values("photo"))
-            | Q(pk__in=Video.objects.filter(pk=update.video_id).values("poster"))
-        )
+        # The ids first, as values: a query choosing photos by a subquery OR another is one
+        # the planners answer by reading every photo.
+        ids = [
+            *UpdatePhoto.objects.filter(update=update.pk).order_by()
+            .values_list("photo", flat=True)
+        ]
+        if update.video_id:
+            ids += Video.objects.filter(pk=update.video_id, poster__isnull=False).values_list(
+                "poster", flat=True
+            )
+        if not ids:
+            return
+        mine = self.filter(pk__in=ids)
         shown = self.shown_anywhere()
         for photo in mine.filter(shown, public=False):
             photo.publish_files()
