@@ -5,7 +5,8 @@
 #
 #   bench/live_polling.sh       (from anywhere; about two minutes)
 #
-# Each figure is the median of BENCH_ROUNDS (3) wrk runs of BENCH_DURATION (5s), the rows of one
+# BENCH_APP_PORT, BENCH_NGINX_PORT and BENCH_REDIS_DB (9) choose ports and a Redis database for a
+# shared machine. Each figure is the median of BENCH_ROUNDS (3) wrk runs of BENCH_DURATION (5s), the rows of one
 # page size taken in turn, so that a neighbour's burst of CPU on a shared machine hits the poll and
 # its /hello/ ceiling alike rather than one of them.
 #
@@ -24,6 +25,7 @@ NGINX_CONF_SRC="$ROOT/deploy/nginx-microcache.conf"
 DURATION="${BENCH_DURATION:-5s}"
 ROUNDS="${BENCH_ROUNDS:-3}"
 WRK_ARGS=(-t2 -c32 -d"$DURATION" --latency)
+WRK_PREFIX=(env)  # `taskset -c 0` for the pinned rows
 SIZES=(10 10000)
 
 # ---------------------------------------------------------------------------------------------
@@ -112,7 +114,7 @@ else
 fi
 # A database number of its own: the bench's keys never meet the test suite's (CI uses /1).
 if answers 6379 && "$PY" -c 'import redis; redis.Redis(host="127.0.0.1", socket_timeout=2).ping()' 2>/dev/null; then
-  export REDIS_URL="redis://127.0.0.1:6379/9"
+  export REDIS_URL="redis://127.0.0.1:6379/${BENCH_REDIS_DB:-9}"
   CACHE_LABEL="Redis"
 else
   CACHE_LABEL="local-memory cache (no Redis)"
@@ -130,7 +132,7 @@ done
 # ---------------------------------------------------------------------------------------------
 # gunicorn newsroom.wsgi, as in production: 2 workers of the default (sync) class.
 
-APP_PORT="$(free_port)"
+APP_PORT="${BENCH_APP_PORT:-$(free_port)}"
 APP="http://127.0.0.1:$APP_PORT"
 # Recent gunicorn opens a control socket in ~/.gunicorn by default; two servers would share it.
 no_control=()
@@ -153,7 +155,7 @@ curl -fs -o /dev/null "$APP/hello/" || { echo "gunicorn did not start:" >&2; cat
 
 NGX="$WORK/nginx"
 mkdir -p "$NGX/cache" "$NGX/tmp" "$WORK/static/liveblogs"
-NGINX_PORT="$(free_port)"
+NGINX_PORT="${BENCH_NGINX_PORT:-$(free_port)}"
 EDGE="http://127.0.0.1:$NGINX_PORT"
 site="$NGX/liveblogs.conf"
 cp "$NGINX_CONF_SRC" "$site"
@@ -309,7 +311,7 @@ measure() {  # measure <key> <expected status> <url> [headers as -H "...", for c
     echo "FAIL  $key: $url answered $status, not $expected"
     FAILED=1
   fi
-  wrk "${WRK_ARGS[@]}" -H "Accept-Encoding: gzip" "$@" "$url" >"$out"
+  "${WRK_PREFIX[@]}" wrk "${WRK_ARGS[@]}" -H "Accept-Encoding: gzip" "$@" "$url" >"$out"
   # Any error answer spoils the row. A few socket timeouts when the machine is busy do not; more
   # than one request in a thousand does.
   if grep -q "Non-2xx or 3xx responses" "$out" || awk '/ requests in / { total = $1 }
@@ -347,8 +349,18 @@ for size in "${SIZES[@]}"; do
 done
 BIG="${SIZES[-1]}"
 curl -s -o /dev/null "$EDGE$(poll_url "$BIG")"  # fill the cache
+STATIC_FILE="$EDGE/static/liveblogs/bench.0123456789ab.css"
 for _ in $(seq "$ROUNDS"); do
   measure "nginx-$BIG" 200 "$EDGE$(poll_url "$BIG")"
+  # What nginx and wrk can do on this machine at all: a 7-byte file from disk, no cache, no app.
+  measure "ceiling" 200 "$STATIC_FILE"
+  # wrk on one core (one thread), leaving the other to nginx, where taskset exists.
+  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    WRK_PREFIX=(taskset -c 0) WRK_ARGS=(-t1 -c32 -d"$DURATION" --latency)
+    measure "nginx-pinned" 200 "$EDGE$(poll_url "$BIG")"
+    measure "ceiling-pinned" 200 "$STATIC_FILE"
+    WRK_PREFIX=(env) WRK_ARGS=(-t2 -c32 -d"$DURATION" --latency)
+  fi
 done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 for key in "${!RPS_RUNS[@]}"; do
@@ -417,6 +429,11 @@ for size in "${SIZES[@]}"; do
   row "$label" "bare /hello/ view (the server's ceiling)" "hello-$size"
 done
 row "$(thousands "$BIG")" "full poll via the nginx micro-cache (HIT)" "nginx-$BIG"
+row "" "a 7-byte static file from nginx (ceiling)" "ceiling"
+if [ -n "${RPS[nginx-pinned]:-}" ]; then
+  row "$(thousands "$BIG")" "micro-cache HIT, wrk -t1 pinned to core 0" "nginx-pinned"
+  row "" "static file, wrk -t1 pinned to core 0" "ceiling-pinned"
+fi
 printf '| %8s | %-44s | %9.0f | %10s |\n' "$(thousands "$BIG")" "304 poll, ab -n 2000 -c 16 (cross-check)" "$AB_RPS" "$AB_P99"
 echo
 
@@ -430,5 +447,12 @@ for size in "${SIZES[@]}"; do
 done
 r="$(ratio "${RPS[nginx-$BIG]}" "${RPS[full-$BIG]}")"
 echo "nginx-cached/origin full poll at $BIG updates: ${r}x (target >= 40x: $(verdict "$r" 40))"
+echo "nginx-cached/static file (how near the cache is to what nginx and wrk do here at all):" \
+  "$(ratio "${RPS[nginx-$BIG]}" "${RPS[ceiling]}")"
+if [ -n "${RPS[nginx-pinned]:-}" ]; then
+  r="$(ratio "${RPS[nginx-pinned]}" "${RPS[full-$BIG]}")"
+  echo "pinned: nginx-cached/origin ${r}x, nginx-cached/static file" \
+    "$(ratio "${RPS[nginx-pinned]}" "${RPS[ceiling-pinned]}")"
+fi
 
 exit "$FAILED"

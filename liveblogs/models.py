@@ -19,8 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -140,6 +139,53 @@ class PhotoQuerySet(models.QuerySet):
         gone = (
             self.filter(public=True).on_pages(page_ids, shown=False)
             .exclude(pk__in=Photo.objects.on_pages(None).values("pk"))
+            .exclude(pk__in=Reporter.objects.filter(headshot__isnull=False).values("headshot"))
+        )
+        for photo in gone:
+            photo.unpublish_files()
+
+    @staticmethod
+    def shown_anywhere():
+        """The condition that a photo is one readers see somewhere (as ``on_pages(None)``: in a
+        published update, or as a lead photo or a poster on a public page), asked photo by photo
+        with EXISTS: for a few photos the database reads their own rows through the indexes,
+        never every page's."""
+        public_page = ~Q(status=LivePage.Status.DRAFT)
+        in_update = UpdatePhoto.objects.filter(
+            photo=OuterRef("pk"), update__status=Update.Status.PUBLISHED
+        ).exclude(update__live_page__status=LivePage.Status.DRAFT)
+        as_lead = LivePage.objects.filter(public_page, lead_photo=OuterRef("pk"))
+        as_poster = Video.objects.filter(poster=OuterRef("pk")).filter(
+            Exists(LivePage.objects.filter(public_page, lead_video=OuterRef("pk")))
+            | Exists(
+                Update.objects.filter(video=OuterRef("pk"), status=Update.Status.PUBLISHED)
+                .exclude(live_page__status=LivePage.Status.DRAFT)
+            )
+        )
+        return Exists(in_update) | Exists(as_lead) | Exists(as_poster)
+
+    def sync_public_for(self, update):
+        """``sync_public`` for what one update's publication or withdrawal can change: its own
+        photos and its video's poster, and nothing else of its page (publishing one update on a
+        page of thousands read every photo of the newsroom)."""
+        # The ids first, as values: a query choosing photos by a subquery OR another is one
+        # the planners answer by reading every photo.
+        ids = [
+            *UpdatePhoto.objects.filter(update=update.pk).order_by()
+            .values_list("photo", flat=True)
+        ]
+        if update.video_id:
+            ids += Video.objects.filter(pk=update.video_id, poster__isnull=False).values_list(
+                "poster", flat=True
+            )
+        if not ids:
+            return
+        mine = self.filter(pk__in=ids)
+        shown = self.shown_anywhere()
+        for photo in mine.filter(shown, public=False):
+            photo.publish_files()
+        gone = (
+            mine.filter(public=True).exclude(shown)
             .exclude(pk__in=Reporter.objects.filter(headshot__isnull=False).values("headshot"))
         )
         for photo in gone:
@@ -606,18 +652,37 @@ class LivePageQuerySet(VersionedQuerySet):
         return self.exclude(status=LivePage.Status.DRAFT)
 
     def cards(self):
-        """Public pages, newest first, with what ``_page_card.html`` shows: one query. The update
-        count is a subquery, not a join and GROUP BY: it runs for the cards shown only."""
-        published = (
-            Update.objects.filter(live_page=OuterRef("pk"), status=Update.Status.PUBLISHED)
-            .order_by().values("live_page").annotate(count=Count("pk")).values("count")
-        )
+        """Public pages, newest first, with what ``_page_card.html`` shows but the update count:
+        ``with_update_counts`` adds it once the cards to show are chosen."""
         return (
             self.public()
             .select_related("series", "lead_photo", "lead_video__poster")
-            .annotate(update_count=Coalesce(Subquery(published), 0))
             .order_by("-coverage_start", "-pk")
         )
+
+    def with_update_counts(self):
+        """These cards as a list, each with ``update_count``, its published updates. A count is
+        kept in the shared cache under the page's version, which every publish, withdrawal and
+        edit moves, so a list of cards costs the same whether its pages hold ten updates or a
+        hundred thousand; the cards not kept are counted together in one grouped query, after
+        the cards to show were chosen (counting inside the query of cards, as before, read every
+        published update of the pages shown, each time)."""
+        pages = list(self)
+        keys = {page.pk: f"liveblogs:update-count:{page.pk}:{page.version}" for page in pages}
+        counts = cache.get_many(list(keys.values())) if keys else {}
+        missing = [pk for pk, key in keys.items() if key not in counts]
+        if missing:
+            counted = dict(
+                Update.objects.filter(live_page__in=missing, status=Update.Status.PUBLISHED)
+                .order_by().values("live_page").annotate(count=Count("pk"))
+                .values_list("live_page", "count")
+            )
+            new = {keys[pk]: counted.get(pk, 0) for pk in missing}
+            cache.set_many(new, app_settings.FRAGMENT_CACHE_SECONDS)
+            counts.update(new)
+        for page in pages:
+            page.update_count = counts[keys[page.pk]]
+        return pages
 
     def bump_version(self, *also, updates_only=False):
         """Record a reader-visible change on every page here; ``also`` names fields (such as
@@ -1406,8 +1471,8 @@ class Update(models.Model):
                 search.index_updates([self], new=adding)
             if Update.Status.PUBLISHED in (before, self.status) and before != self.status:
                 # The version moved before the row was written (it carries the version), so the
-                # photos readers now see, or no longer see, are synced here.
-                Photo.objects.sync_public([self.live_page_id])
+                # photos readers now see, or no longer see, are synced here: this update's.
+                Photo.objects.sync_public_for(self)
             if self.status == self.Status.PUBLISHED and before != self.Status.PUBLISHED:
                 workflow.went_public(self)
             if kwargs.get("update_fields") is None or "body" in kwargs["update_fields"]:

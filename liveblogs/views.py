@@ -29,8 +29,8 @@ def home(request):
         request,
         "liveblogs/home.html",
         {
-            "live_pages": pages.filter(status=LivePage.Status.LIVE),
-            "recaps": pages.filter(status=LivePage.Status.ENDED)[:6],
+            "live_pages": pages.filter(status=LivePage.Status.LIVE).with_update_counts(),
+            "recaps": pages.filter(status=LivePage.Status.ENDED)[:6].with_update_counts(),
             "share": share_tags(
                 request, kind="website", title=_("Live coverage"),
                 description=_("What %(publisher)s is covering live now, and the latest recaps.")
@@ -67,11 +67,15 @@ def livepage_list(request):
                 "count": number
             }
     page_obj = paginator.page(number)
-    if search is not None:
+    if search is None:
+        page_obj.object_list = page_obj.object_list.with_update_counts()
+    else:
         # The matched pages as cards: one query for those on this page of results.
-        cards = LivePage.objects.cards().in_bulk(
-            [entry.live_page_id for entry in page_obj if entry.update_id is None]
-        ) if any(entry.update_id is None for entry in page_obj) else {}
+        matched = [entry.live_page_id for entry in page_obj if entry.update_id is None]
+        cards = {
+            page.pk: page
+            for page in LivePage.objects.cards().filter(pk__in=matched).with_update_counts()
+        } if matched else {}
         for entry in page_obj:
             entry.card = cards.get(entry.live_page_id) if entry.update_id is None else None
     return render(
@@ -212,7 +216,10 @@ def series_detail(request, slug):
     """A series and its newest live pages and recaps; the archive, filtered to it, has the rest."""
     series = get_object_or_404(Series, slug=slug)
     # One more than we show tells us whether to link to the rest, without counting.
-    pages = list(LivePage.objects.cards().filter(series=series)[: settings.ARCHIVE_PAGE_SIZE + 1])
+    pages = (
+        LivePage.objects.cards().filter(series=series)[: settings.ARCHIVE_PAGE_SIZE + 1]
+        .with_update_counts()
+    )
     if not pages:
         # A series whose pages are all drafts may be an embargoed story: it does not exist yet.
         raise Http404(_("No public live pages in this series."))

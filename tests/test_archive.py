@@ -452,8 +452,10 @@ SIZES = pytest.mark.parametrize(("pages", "updates"), [(3, 10), (15, 100)])
 def test_archive_queries_do_not_grow(client, django_assert_num_queries, pages, updates, query):
     make_world(pages, updates)
     # series choices, reporter choices, count, the page of cards; plus, when given, the series
-    # and the reporter named in the filters
+    # and the reporter named in the filters; plus, the first time, the cards' update counts
     expected = 6 if "series=" in query else 4
+    with django_assert_num_queries(expected + 1):
+        client.get(f"/live/{query}")
     with django_assert_num_queries(expected):
         response = client.get(f"/live/{query}")
     assert titles(response)
@@ -464,7 +466,9 @@ def test_archive_queries_do_not_grow(client, django_assert_num_queries, pages, u
 @SIZES
 def test_home_queries_do_not_grow(client, django_assert_num_queries, pages, updates):
     make_world(pages, updates)
-    with django_assert_num_queries(2):  # live pages, recaps
+    with django_assert_num_queries(4):  # live pages, recaps, the first time their counts
+        client.get("/")
+    with django_assert_num_queries(2):
         response = client.get("/")
     assert f"{updates} updates" in response.content.decode()
 
@@ -472,7 +476,9 @@ def test_home_queries_do_not_grow(client, django_assert_num_queries, pages, upda
 @SIZES
 def test_series_queries_do_not_grow(client, django_assert_num_queries, pages, updates):
     make_world(pages, updates)
-    with django_assert_num_queries(2):  # the series, its pages
+    with django_assert_num_queries(3):  # the series, its pages, the first time their counts
+        client.get("/series/election-2029/")
+    with django_assert_num_queries(2):
         response = client.get("/series/election-2029/")
     assert len(titles(response)) == min(pages, 12)
 
@@ -485,3 +491,73 @@ def test_reporter_queries_do_not_grow(client, django_assert_num_queries, count):
     with django_assert_num_queries(2):  # the reporter with headshot, the updates with pages
         response = client.get("/reporters/ana-ruiz/")
     assert response.content.decode().count('class="update-list-headline"') == min(count, 20)
+
+
+class DatabaseWork:
+    """SQLite's own count of the virtual-machine steps it ran for the queries inside the block
+    (a progress handler called every 100 steps): the work of a query, whatever the machine's
+    load, where a time would only be noise."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.steps = 0
+
+    def __enter__(self):
+        self.connection.ensure_connection()
+
+        def counted():
+            self.steps += 100
+            return 0  # go on
+
+        self.connection.connection.set_progress_handler(counted, 100)
+        return self
+
+    def __exit__(self, *exc):
+        self.connection.connection.set_progress_handler(None, 100)
+
+
+@pytest.mark.parametrize("path", ["/live/", "/live/?status=ended", "/", "/series/election-2029/"])
+def test_cards_cost_the_same_at_any_number_of_updates(client, path):
+    """A card shows its page's number of updates. Counted on every request, the archive, the
+    home page and a series cost what the pages shown had ever published; counted once per page
+    version, they cost the same at three updates a page and at thousands, and updates on pages
+    that are not shown cost nothing."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("measured with SQLite's progress handler; bench/archive.py measures both")
+    election = make_series(slug="election-2029")
+    # Twelve shown, and a thirteenth the series page fetches to know whether there are more.
+    newest = [
+        make_page(series=election, status=ENDED, coverage_start=at(20) + timedelta(hours=n))
+        for n in range(13)
+    ]
+    for page in newest:
+        bulk_updates(page, 3)
+    older = make_page(series=election, status=ENDED, coverage_start=at(2))
+
+    def work(expected_count):
+        client.get(path)  # the template ready, the counts of these versions kept
+        with DatabaseWork(connection) as database:
+            response = client.get(path)
+        assert older.title not in titles(response)
+        assert f"{expected_count} updates" in response.content.decode()
+        return database.steps
+
+    few = work(3)
+    bulk_updates(newest[-2], 2_000)
+    bulk_updates(older, 2_000)
+    # Bulk creation moves no version (as an import); publishing does.
+    LivePage.objects.filter(pk=newest[-2].pk).bump_version()
+    assert work(2_003) < few * 1.1
+
+
+def test_card_counts_follow_publishing_and_withdrawing(client, editor):
+    """A count is kept per page version: a publish or a withdrawal shows at once."""
+    page = make_page(status=ENDED, coverage_start=at(3))
+    first = make_update(live_page=page)
+    assert "1 update<" in client.get("/live/").content.decode()
+    make_update(live_page=page)
+    assert "2 updates" in client.get("/live/").content.decode()
+    first.withdraw(by=editor)
+    assert "1 update<" in client.get("/live/").content.decode()
