@@ -10,8 +10,6 @@ const interpolate =
 	((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => values[name]));
 
 const PREFIX = "liveblogs:filing:";
-// Django's JavaScript catalog, where the page loads it; the words as written otherwise.
-const gettext = globalThis.gettext || ((text) => text);
 const NOT_KEPT = ["csrfmiddlewaretoken", "action"];
 const store = storage();
 
