@@ -60,8 +60,9 @@ def upload(name="IMG_0042.jpg"):
 
 
 def image_urls(html):
-    """Every photo address of a page: ``src`` and each candidate of each ``srcset``."""
-    urls = re.findall(r'\ssrc="([^"]+)"', html)
+    """Every photo address of a page: ``src`` and each candidate of each ``srcset`` (of images,
+    not of scripts)."""
+    urls = re.findall(r'<(?:img|source|video)\b[^>]*\ssrc="([^"]+)"', html)
     for srcset in re.findall(r'srcset="([^"]+)"', html):
         urls += [candidate.strip().split(" ")[0] for candidate in srcset.split(",")]
     return [url.replace("&amp;", "&") for url in urls if "/static/" not in url]
