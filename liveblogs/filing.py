@@ -20,6 +20,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -106,7 +107,7 @@ def file_update(request, pk=None):
             instance=update, user=user, pages=pages, photos=photos,
             initial={
                 "filing_key": uuid.uuid4(), "revision": update.revision,
-                "live_page": pages.filter(status=LivePage.Status.LIVE).first() or pages.first(),
+                "live_page": default_page(pages),
             },
         )
         photo_forms = photo_forms_for(user, form.attached_photos())
@@ -185,6 +186,16 @@ def sent_already(request, update, pages):
     return render_form(request, form,
                        photo_forms_for(request.user, form.attached_photos(), request.POST),
                        Update(), status=409)
+
+
+def default_page(pages):
+    """The page a new update goes to unless the reporter picks another: a live one, in the
+    language the reporter reads /file/ in where there is one (a bilingual desk files each
+    reporter's words to the page of their language), else the newest."""
+    live = pages.filter(status=LivePage.Status.LIVE)
+    return (
+        live.filter(language=translation.get_language()).first() or live.first() or pages.first()
+    )
 
 
 def already_filed(request):

@@ -95,6 +95,14 @@ def test_the_form_offers_only_desk_pages_with_the_latest_live_one_chosen(client,
     assert options == [(" selected", "Kestrel River flood"), ("", "Older live page"), ("", draft.title)]
 
 
+def test_a_bilingual_desk_files_to_the_page_in_the_reporters_language(client, rita, page):
+    french = make_page(title="Crue de la Kestrel", language="fr", desk=[rita.reporter])
+    LivePage.objects.filter(pk=french.pk).update(coverage_start=page.coverage_start.replace(year=2020))
+    client.force_login(rita)
+    assert form_fields(client.get(FILE, HTTP_ACCEPT_LANGUAGE="fr"))["live_page"] == str(french.pk)
+    assert form_fields(client.get(FILE, HTTP_ACCEPT_LANGUAGE="en"))["live_page"] == str(page.pk)
+
+
 def test_a_reporter_on_no_desk_is_told_what_to_do(client):
     client.force_login(reporter())
     response = client.get(FILE)

@@ -56,7 +56,7 @@ def test_a_french_page_is_in_french_with_french_dates(client, french):
     assert html_lang(html) == ("fr", "ltr")
     assert '<h2 class="day-heading">samedi 28 mars</h2>' in html
     # "21 h 47", as a French newsroom writes the time (Django's own format says "21:47").
-    assert ">28 mars, 21 h 47 EDT</time>" in html
+    assert ">28 mars, 21\u00a0h\u00a047\u00a0EDT</time>" in html  # no line break inside the time
     assert "9:47" not in html and "March" not in html
 
 
@@ -92,11 +92,11 @@ def test_the_readers_browser_never_chooses_the_language(client, english, french,
 def test_a_permalink_changes_json_and_feeds_speak_the_pages_language(client, french):
     update = Update.objects.get(live_page=french)
     permalink = html_of(client.get(f"/live/crue-dans-la-vallee/updates/{update.pk}/"))
-    assert html_lang(permalink)[0] == "fr" and "28 mars, 21 h 47 EDT" in permalink
+    assert html_lang(permalink)[0] == "fr" and "28 mars, 21\u00a0h\u00a047\u00a0EDT" in permalink
     changes = client.get("/live/crue-dans-la-vallee/changes.json?since=0").json()
-    assert "28 mars, 21 h 47 EDT" in changes["updates"][0]["html"]
+    assert "28 mars, 21\u00a0h\u00a047\u00a0EDT" in changes["updates"][0]["html"]
     assert 'data-day="samedi 28 mars"' in changes["updates"][0]["html"]
-    assert re.fullmatch(r"\d+ \w+ \d{4}, \d+ h \d\d E[SD]T", changes["updated_text"])
+    assert re.fullmatch(r"\d+ \w+ \d{4}, \d+\u00a0h\u00a0\d\d\u00a0E[SD]T", changes["updated_text"])
     rss = html_of(client.get("/live/crue-dans-la-vallee/feed/"))
     assert "<language>fr</language>" in rss
     atom = html_of(client.get("/live/crue-dans-la-vallee/feed/atom/"))
@@ -122,9 +122,9 @@ def test_changing_the_language_never_serves_the_other_languages_html(client, eng
     english.save()
     french_html = html_of(client.get("/live/valley-flood/"))
     assert html_lang(french_html)[0] == "fr"
-    assert "28 mars, 21 h 47" in french_html and "9:47 p.m." not in french_html
+    assert "28 mars, 21\u00a0h\u00a047" in french_html and "9:47 p.m." not in french_html
     changes = client.get("/live/valley-flood/changes.json?since=0").json()
-    assert "28 mars, 21 h 47" in changes["updates"][0]["html"]
+    assert "28 mars, 21\u00a0h\u00a047" in changes["updates"][0]["html"]
 
 
 def test_the_ask_form_and_its_thanks_are_in_the_pages_language(
