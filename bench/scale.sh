@@ -138,7 +138,7 @@ boto3.client('s3', endpoint_url='$DJANGO_S3_ENDPOINT_URL', region_name='us-east-
   backend="$(cd "$ROOT" && "$PY" -c 'import django; django.setup()
 from django.core.files.storage import storages
 print(type(storages["liveblogs_private"]).__module__)')"
-  [[ $backend == storages.* ]] ||
+  [[ $backend == storages.* || $backend == liveblogs.s3 ]] ||
     STORAGE_LABEL="one media folder shared by both servers (moto runs, but these settings do not read DJANGO_S3_*)"
 fi
 
