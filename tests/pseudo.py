@@ -178,19 +178,14 @@ def untranslated_words(html):
     parser.close()
     # Text nodes joined before the markers are read: a message may hold markup ("Open until
     # <time>…</time>."), so its markers sit in different nodes.
-    pieces = ["".join(parser.text), *parser.attributes]
-    found = []
-    for piece in pieces:
-        for word in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)*", _outside_markers(piece)):
-            if word not in NOT_WORDS and word not in found:
-                found.append(word)
-    return found
+    return untranslated_text("".join(parser.text), *parser.attributes)
 
 
-def untranslated_text(text):
+def untranslated_text(*texts):
     """As ``untranslated_words`` for plain text (an e-mail, a JSON message, a feed's title)."""
     found = []
-    for word in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)*", _outside_markers(text)):
-        if word not in NOT_WORDS and word not in found:
-            found.append(word)
+    for text in texts:
+        for word in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)*", _outside_markers(text)):
+            if word not in NOT_WORDS and word not in found:
+                found.append(word)
     return found

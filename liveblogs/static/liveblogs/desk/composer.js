@@ -30,8 +30,6 @@ const draftButton = form.querySelector("[data-draft]");
 const cancelButton = form.querySelector("[data-cancel]");
 const restoreBox = root.querySelector("[data-restore]");
 const publishAt = form.querySelector("[data-publish-at]");
-// Django's JavaScript catalog, where the page loads it; the words as written otherwise.
-const gettext = globalThis.gettext || ((text) => text);
 const STORE = `liveblogs:desk:${config.pageId}:`;
 const labels = {
 	heading: heading.textContent,
