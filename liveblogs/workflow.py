@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .sanitize import clean_html
 
@@ -53,7 +54,9 @@ def check_publishable(photos):
 
 def local_time(update, moment):
     """``moment`` as the desk reads it: in the live page's time zone, the zone named."""
-    return dateformat.format(timezone.localtime(moment, update.live_page.tzinfo), "M j, g:i a T")
+    # The desk's own date format, translated as its templates translate it ("30 nov. à 21 h 47").
+    when_format = pgettext("date and time format (Django's date filter)", "M j, g:i a")
+    return dateformat.format(timezone.localtime(moment, update.live_page.tzinfo), f"{when_format} T")
 
 
 def check_schedulable(update, at, *, now=None):
