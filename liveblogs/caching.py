@@ -9,6 +9,8 @@ keep them.
 from functools import wraps
 
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
 
@@ -74,6 +76,56 @@ def reader_cache(view):
         return response
 
     return wrapper
+
+
+def kept_per_version(*, keyed_on=(), not_for=()):
+    """Keep a reader view's whole answer in the shared cache for each version of its page.
+
+    Every reader of a page at one version gets the same bytes: the version is the ETag
+    (``reader_cache``) and nothing on these pages depends on who asks. So the first request after
+    a change renders the page (from its updates' kept HTML, ``fragments.py``) and the others,
+    whichever server they reach, get that answer back with no query. The key holds the page's
+    version and what else of its state the page reads (status, time zone, language), the address
+    asked (absolute links name the host), and the parameters in ``keyed_on``; a request with a
+    parameter in ``not_for`` (an older batch's cursor: whatever a reader types) is rendered as
+    before. Other parameters (a campaign's tag) change nothing and share the entry. A page that
+    shows a callout with a deadline sets ``response.kept_until``: nothing changes when the
+    deadline passes, so the answer is not kept past it.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, slug, **kwargs):
+            state = page_state(request, slug)
+            if not state or any(name in request.GET for name in not_for):
+                return view(request, slug, **kwargs)
+            asked = "&".join(f"{name}={request.GET.get(name, '')}" for name in keyed_on)
+            key = (
+                f"liveblogs:answer:{state['pk']}:{state['version']}:{state['status']}:"
+                f"{state['time_zone']}:{state.get('language')}:{request.build_absolute_uri(request.path)}?{asked}"
+            )
+            kept = cache.get(key)
+            if kept is not None and (kept["until"] is None or timezone.now() < kept["until"]):
+                response = HttpResponse(kept["content"], status=kept["status"])
+                for header, value in kept["headers"]:
+                    response.headers[header] = value
+                return response
+            response = view(request, slug, **kwargs)
+            until = getattr(response, "kept_until", None)
+            if response.status_code == 200 and not response.streaming and (
+                until is None or timezone.now() < until
+            ):
+                cache.set(key, {
+                    "content": response.content,
+                    "status": response.status_code,
+                    "headers": list(response.headers.items()),
+                    "until": until,
+                }, settings.ANSWER_CACHE_SECONDS)
+            return response
+
+        return wrapper
+
+    return decorator
 
 
 def listing_cache(view):

@@ -32,6 +32,9 @@ DEFAULTS = {
     "PROCESS_MEMO_SECONDS": 1,
     # Seconds an update's rendered HTML is kept (it is keyed by the update's version).
     "FRAGMENT_CACHE_SECONDS": 3600,
+    # Seconds a live page's or a permalink's whole answer is kept (keyed by the page's version):
+    # a few minutes, so a busy night's many versions of a large page do not pile up in Redis.
+    "ANSWER_CACHE_SECONDS": 300,
     # Photo uploads: the largest file in bytes, and the most pixels (width × height). Pillow
     # refuses images over twice its own MAX_IMAGE_PIXELS (about 179 million) whatever this says.
     "MAX_UPLOAD_BYTES": 25 * 1024 * 1024,

@@ -873,7 +873,7 @@ class LivePage(models.Model):
                 self.version = LivePage.objects.next_version(self.pk)
             self._pair_twin()
         self._loaded_status = self.status
-        self._loaded_twin = (self.twin_id, self.language)
+        self._loaded_twin = self._twin_link()
 
     def get_absolute_url(self):
         return reverse("liveblogs:livepage", kwargs={"slug": self.slug})
@@ -882,10 +882,15 @@ class LivePage(models.Model):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._loaded_status = instance.__dict__.get("status")  # for _date_coverage_end
-        instance._loaded_twin = (  # for _pair_twin
-            instance.__dict__.get("twin_id"), instance.__dict__.get("language")
-        )
+        instance._loaded_twin = instance._twin_link()  # for _pair_twin
         return instance
+
+    def _twin_link(self):
+        """What of this page its twin's readers see: the link to it, in its language, if public.
+        Read from the fields loaded (None for a deferred one), so it never queries."""
+        loaded = self.__dict__
+        public = loaded["status"] != self.Status.DRAFT if "status" in loaded else None
+        return (loaded.get("twin_id"), loaded.get("language"), loaded.get("slug"), public)
 
     def get_language_display(self):
         """The page's language, named in the active language ("French", "français")."""
@@ -899,7 +904,7 @@ class LivePage(models.Model):
         whatever saves the page: before this page takes a new twin (or none), the old pairs it
         breaks are undone — its old twin's link to it, and the new twin's old link. Each page
         unlinked moves its version (``update``): its readers lose the link."""
-        old_twin, _language = getattr(self, "_loaded_twin", (None, None))
+        old_twin = getattr(self, "_loaded_twin", (None,))[0]
         if self.twin_id == old_twin:
             return
         involved = {pk for pk in (old_twin, self.twin_id) if pk is not None}
@@ -909,14 +914,15 @@ class LivePage(models.Model):
         ).exclude(twin=None).update(twin=None)
 
     def _pair_twin(self):
-        """After a save: the twin links back to this page. A new twin, or a change of this
-        page's language (the twin's ``hreflang`` links name it), moves the twin's version."""
-        old_twin, old_language = getattr(self, "_loaded_twin", (None, None))
+        """After a save: the twin links back to this page. A new twin, or a change of what the
+        twin's link to this page shows (its language, address, or whether it is public), moves
+        the twin's version."""
+        old = getattr(self, "_loaded_twin", (None,))
         if self.twin_id is None:
             return
-        if self.twin_id != old_twin:
+        if self.twin_id != old[0]:
             LivePage.objects.filter(pk=self.twin_id).update(twin=self)
-        elif self.language != old_language:
+        elif self._twin_link() != old:
             LivePage.objects.filter(pk=self.twin_id).bump_version()
 
     def _date_coverage_end(self, update_fields):
@@ -936,8 +942,8 @@ class LivePage(models.Model):
         super().refresh_from_db(using, fields, from_queryset)
         if fields is None or "status" in fields:
             self._loaded_status = self.status
-        if fields is None or {"twin", "language"} & set(fields):
-            self._loaded_twin = (self.twin_id, self.language)
+        if fields is None or {"twin", "language", "slug", "status"} & set(fields):
+            self._loaded_twin = self._twin_link()
 
     @staticmethod
     def state_cache_key(slug):
@@ -1189,7 +1195,11 @@ class UpdateQuerySet(VersionedQuerySet):
     def for_stream(self):
         """Published updates as the live page and ``changes.json`` fetch them: bylines and photos
         are fetched later, only for updates whose HTML is not kept yet (``fragments.with_html``)."""
-        return self.visible().select_related("video__poster", "callout")
+        return self.visible().with_stream_related()
+
+    def with_stream_related(self):
+        """What an update's readers' HTML reads besides bylines, photos and embeds."""
+        return self.select_related("video__poster", "callout")
 
     @staticmethod
     def reader_prefetches():

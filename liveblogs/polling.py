@@ -129,17 +129,16 @@ def changes_since(state, since):
     )
     # Changes up to the state's version only: the answer then depends on nothing but the version
     # and ``since``, which is what makes it safe to keep.
-    changed = {"page_version__gt": since, "page_version__lte": state["version"]}
-    withdrawn = list(
-        Update.objects.filter(live_page=page, **changed)
-        .exclude(status=Update.Status.PUBLISHED)
-        .values_list("pk", flat=True)[: settings.PAGE_SIZE + 1]
-    )
-    updates = list(
-        Update.objects.for_stream()
-        .filter(live_page=page, **changed)
+    # One query for what changed: published updates to show, the others to take away.
+    changed = list(
+        Update.objects.filter(
+            live_page=page, page_version__gt=since, page_version__lte=state["version"]
+        )
+        .with_stream_related()
         .order_by("-page_version")[: settings.PAGE_SIZE + 1]
     )
+    updates = [u for u in changed if u.status == Update.Status.PUBLISHED]
+    withdrawn = [u.pk for u in changed if u.status != Update.Status.PUBLISHED]
     # A fresh reader, one from the future (the page was restored from a backup), or one too far
     # behind for a list of changes: give the latest updates to start again from.
     if since == 0 or since > state["version"] or len(updates) + len(withdrawn) > settings.PAGE_SIZE:

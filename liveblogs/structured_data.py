@@ -111,15 +111,36 @@ def shared_content(update):
     ]
 
 
+def kept_postings(request, page, updates):
+    """Each update as ``blog_posting``, kept in the shared cache as its HTML is (``fragments.py``):
+    keyed by the update's version and by what else a posting reads — the page's address and time
+    zone, the language (embeds' default titles) and the site its links name. Bylines, photos and
+    embeds are fetched only for the updates not kept yet."""
+    from .models import Update
+
+    site = request.build_absolute_uri("/")
+    keys = {
+        f"liveblogs:update-ld:{update.pk}:{update.page_version}:{page.slug}:{page.time_zone}:"
+        f"{get_language()}:{site}": update
+        for update in updates
+    }
+    kept = cache.get_many(list(keys))
+    missing = {key: update for key, update in keys.items() if key not in kept}
+    prefetch_related_objects(list(missing.values()), *Update.objects.reader_prefetches())
+    made = {key: blog_posting(request, page, update) for key, update in missing.items()}
+    if made:
+        cache.set_many(made, settings.FRAGMENT_CACHE_SECONDS)
+    return [kept.get(key) or made[key] for key in keys]
+
+
 def live_blog_posting(request, page, updates):
     """The page as a schema.org LiveBlogPosting with the updates it shows. Its authors are the
     reporters with bylines among them (the newsroom where there are none)."""
     image = first_image(page)
     latest = max((u.edited_at for u in updates), default=page.changed_at)
     url = request.build_absolute_uri(page.get_absolute_url())
-    reporters = {
-        byline.reporter_id: byline.reporter for update in updates for byline in update.bylines.all()
-    }
+    postings = kept_postings(request, page, updates)
+    authors = {author["url"]: author for posting in postings for author in posting["author"]}
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -131,9 +152,9 @@ def live_blog_posting(request, page, updates):
         "coverageStartTime": machine_time(page, page.coverage_start),
         "datePublished": machine_time(page, page.coverage_start),
         "dateModified": machine_time(page, max(latest, page.changed_at)),
-        "author": [person(request, r) for r in reporters.values()] or [publisher(request)],
+        "author": list(authors.values()) or [publisher(request)],
         "publisher": publisher(request),
-        "liveBlogUpdate": [blog_posting(request, page, update) for update in updates],
+        "liveBlogUpdate": postings,
     }
     if page.is_recap:
         # An ended page has ended even if its end was never dated (a bulk status change): then
@@ -144,24 +165,6 @@ def live_blog_posting(request, page, updates):
         data["image"] = request.build_absolute_uri(image.jpeg_url)
     if uploaded(page.lead_video):
         data["video"] = video_object(request, page.lead_video)
-    return data
-
-
-def kept_live_blog_posting(request, page, updates):
-    """``live_blog_posting``, made once per page version for each address it is asked at (the
-    latest updates, key events, an older batch) and kept in the shared cache."""
-    from .models import Update
-
-    key = (
-        f"liveblogs:ld:{page.pk}:{page.version}:{get_language()}:"
-        f"{request.build_absolute_uri()}"
-    )
-    data = cache.get(key)
-    if data is None:
-        # Bylines, photos and embeds are fetched here for every update shown.
-        prefetch_related_objects(updates, *Update.objects.reader_prefetches())
-        data = live_blog_posting(request, page, updates)
-        cache.set(key, data, settings.FRAGMENT_CACHE_SECONDS)
     return data
 
 

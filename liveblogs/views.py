@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django.views.i18n import JavaScriptCatalog
 
-from .caching import listing_cache, reader_cache
+from .caching import kept_per_version, listing_cache, reader_cache
 from .conf import settings
 from .filters import LivePageFilter
 from .fragments import with_html
 from .languages import alternates, in_page_language
 from .models import LivePage, Reporter, Series, Update
-from .structured_data import first_image, kept_live_blog_posting, share_tags, update_posting
+from .structured_data import first_image, live_blog_posting, share_tags, update_posting
 
 
 @require_safe
@@ -112,8 +112,18 @@ def ask_url(page):
         return None
 
 
+def first_deadline(callouts):
+    """When the first of these callouts stops taking answers by itself, or None: a deadline
+    passing saves nothing, so no version moves to tell a kept answer (``kept_per_version``)."""
+    return min(
+        (c.deadline for c in callouts if c is not None and c.deadline and c.is_accepting),
+        default=None,
+    )
+
+
 @require_safe
 @reader_cache
+@kept_per_version(keyed_on=["key"], not_for=["before"])
 @in_page_language
 def livepage_detail(request, slug):
     """The live page: The Latest, key events, then updates, pinned first and newest first.
@@ -132,9 +142,9 @@ def livepage_detail(request, slug):
     if key_only:
         updates = updates.filter(key_event=True)
     pinned, shown, next_cursor = updates.stream_batch(before)
-    # The structured data first: where it is not kept, it fetches every update's bylines and
-    # photos, which the updates' HTML then needs no second query for.
-    structured_data = kept_live_blog_posting(request, page, [*pinned, *shown])
+    # Each update's structured data and HTML are kept per update version: only the updates
+    # new or changed since have their bylines, photos and embeds fetched (once, for both).
+    structured_data = live_blog_posting(request, page, [*pinned, *shown])
     with_html([*pinned, *shown], page)
     # The latest few only, so the page costs the same at 10 updates and at 10,000;
     # "Show key events only" lists them all.
@@ -148,7 +158,7 @@ def livepage_detail(request, slug):
     for event in key_events:
         event["here"] = event["pk"] in on_this_page
     callout = page.open_callout() if page.is_live else None
-    return render(
+    response = render(
         request,
         "liveblogs/livepage_detail.html",
         {
@@ -174,10 +184,13 @@ def livepage_detail(request, slug):
             ),
         },
     )
+    response.kept_until = first_deadline([callout, *(u.callout for u in [*pinned, *shown])])
+    return response
 
 
 @require_safe
 @reader_cache
+@kept_per_version()
 @in_page_language
 def update_detail(request, slug, pk):
     """One update on its own page, to share, with the way back to its place on the live page."""
@@ -191,7 +204,7 @@ def update_detail(request, slug, pk):
     page = update.live_page
     with_html([update], page, headline_level=1)
     photos = [row.photo for row in update.update_photos.all()]
-    return render(
+    response = render(
         request,
         "liveblogs/update_detail.html",
         {
@@ -208,6 +221,8 @@ def update_detail(request, slug, pk):
             "structured_data": update_posting(request, page, update),
         },
     )
+    response.kept_until = first_deadline([update.callout])
+    return response
 
 
 @require_safe

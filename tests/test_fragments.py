@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from liveblogs.models import LivePage, Update
@@ -110,3 +112,49 @@ def test_the_time_zone_is_part_of_the_key(client, story):
     after = shown(client, update)[0]
     assert before != after
     assert re.search(r'datetime="[^"]+\+0[12]:00"', after)  # Paris, winter or summer
+
+
+# The whole answer of the live page and of a permalink is kept per page version too
+# (caching.kept_per_version).
+
+
+def test_the_next_reader_gets_the_kept_answer_whatever_tags_the_link_carries(
+    client, story, django_assert_num_queries
+):
+    page, _update, _reporter, _photo = story
+    first = client.get("/live/harbour-flood/")
+    with django_assert_num_queries(0):
+        tagged = client.get("/live/harbour-flood/?utm_source=social&fbclid=abc")
+    assert tagged.content == first.content
+    assert tagged["Content-Type"] == first["Content-Type"]
+    assert tagged["ETag"] == first["ETag"]
+
+
+def test_key_events_and_older_batches_are_not_the_page(client, story):
+    page, update, _reporter, _photo = story
+    client.get("/live/harbour-flood/")
+    key_only = client.get("/live/harbour-flood/?key=1").content.decode()
+    assert "Quay Street closed" not in key_only  # not a key event
+    # A cursor is whatever a reader types: such requests are made each time, never kept.
+    older = f"/live/harbour-flood/?before={update.cursor}"
+    client.get(older)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(older)
+    assert any("liveblogs_update" in query["sql"] for query in queries.captured_queries)
+
+
+def test_each_host_gets_its_own_links(client, story, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "news.example.org"]
+    client.get("/live/harbour-flood/")
+    other = client.get("/live/harbour-flood/", headers={"host": "news.example.org"})
+    assert 'href="http://news.example.org/live/harbour-flood/"' in other.content.decode()
+    assert "http://testserver/" not in other.content.decode()
+
+
+def test_a_page_callout_deadline_ends_the_kept_answer(client, story, monkeypatch):
+    page, _update, _reporter, _photo = story
+    make_callout(live_page=page, deadline=timezone.now() + timedelta(minutes=30))
+    assert "Has the flood reached your street?" in client.get("/live/harbour-flood/").content.decode()
+    later = timezone.now() + timedelta(hours=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert "Has the flood reached" not in client.get("/live/harbour-flood/").content.decode()

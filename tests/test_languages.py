@@ -177,10 +177,16 @@ def test_translations_link_to_each_other(client, english, french):
     assert "hreflang" not in html_of(client.get(f"/live/valley-flood/updates/{update.pk}/"))
 
 
-def test_a_draft_translation_is_not_linked(client, english):
-    make_page(language="fr", slug="brouillon", status=LivePage.Status.DRAFT, twin=english)
+def test_a_draft_translation_is_not_linked_until_it_is_public(client, english):
+    french = make_page(language="fr", slug="brouillon", status=LivePage.Status.DRAFT, twin=english)
     html = html_of(client.get("/live/valley-flood/"))
     assert "hreflang" not in html and "brouillon" not in html
+    # Its going live moves the English page's version: the answer kept for it is not served.
+    french.go_live()
+    assert 'hreflang="fr" lang="fr">Français</a>' in html_of(client.get("/live/valley-flood/"))
+    french.slug = "crue"
+    french.save()
+    assert 'href="/live/crue/" hreflang="fr"' in html_of(client.get("/live/valley-flood/"))
 
 
 def test_the_site_speaks_its_language_and_marks_french_cards(client, english, french):
