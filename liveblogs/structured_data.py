@@ -15,8 +15,8 @@ from django.db.models import prefetch_related_objects
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import strip_tags
-from django.utils.translation import get_language
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 
 from .conf import settings
 

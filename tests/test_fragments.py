@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from liveblogs.models import LivePage, Update
+from liveblogs.models import LivePage
 
 from .factories import make_callout, make_page, make_photo, make_reporter, make_update
 

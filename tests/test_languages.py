@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from liveblogs.models import LivePage, Update
 from liveblogs.forms import render_token
+from liveblogs.models import LivePage, Update
 
 from .factories import make_callout, make_page, make_update
 
