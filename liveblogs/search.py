@@ -11,10 +11,12 @@ The database indexes the rows as they are written (migration 0014):
 
 - PostgreSQL: ``document``, a stored generated ``tsvector`` (headline weighted A, the rest B) in
   the entry's language configuration (the page's language: French stemming for a French page),
-  accents folded where the database has ``unaccent`` (migration 0016), with a GIN index; asked with ``websearch_to_tsquery``,
-  ranked with ``ts_rank``, excerpts by ``ts_headline``. A generated column rather than a trigger:
-  the document depends on the row's own columns only, so the database can never let it drift
-  and there is no trigger function to keep.
+  accents folded where the database has ``unaccent`` (migration 0017), with a GIN index; asked
+  with ``websearch_to_tsquery``, ranked with ``ts_rank``, excerpts by ``ts_headline``. It counts
+  and ranks ``MAX_RANKED`` matches at most: a search that finds more says "more than" and lists
+  them newest first (``Search.newest``). A generated column rather than a trigger: the document
+  depends on the row's own columns only, so the database can never let it drift and there is
+  no trigger function to keep.
 - SQLite: an FTS5 table over ``title`` and ``text`` (accents folded, then the Porter stemmer,
   which is English only: on a French page it takes off plural endings, "élections" finds
   "election", but not French ones, "inondée" does not find "inondation"), kept by three triggers on
@@ -416,16 +418,16 @@ class Search:
     def newest(self, start, stop):
         """PostgreSQL, past ``MAX_RANKED`` matches: the ids of matches ``start`` to ``stop``,
         newest first. The GIN index cannot give matches in order, so the entries are read
-        newest first through the index on their time (migration 0018), only as far back as
-        ``stop`` matches would be if the matches were spread evenly over time (there are more
-        than ``MAX_RANKED``: at least one entry in N / ``MAX_RANKED`` matches), with a margin:
-        for a common word, a few hundred entries. Where that is not far enough (a word of an
-        old story, or pages narrowed by filters), every match is read and sorted, as ranking
-        does; reading newest first without a bound would read the whole archive for it."""
+        newest first through the index on their time (migration 0018), but only as far back
+        as should hold ``stop`` matches were the matches spread evenly over time (more than
+        ``MAX_RANKED`` among N entries: one in N / ``MAX_RANKED`` at least), with a margin: for
+        a common word, a few hundred entries. Where that is not far enough (a word of an old
+        story, or pages narrowed by filters), every match is read and sorted, as ranking does;
+        reading newest first with no bound would walk the whole archive for an old story."""
         sql, params = self.matches_sql("e.id")
         order = " ORDER BY e.published_at DESC, e.id DESC LIMIT %s OFFSET %s"
-        if stop * NEWEST_MARGIN < MAX_RANKED:
-            # The time of the entry that many back among all entries (their number as the
+        if stop * NEWEST_MARGIN < MAX_RANKED:  # else as far back as every entry
+            # The time of the entry that far back among all entries (their number as the
             # planner last counted it); none that far back: every entry.
             since = (
                 " AND e.published_at >= COALESCE((SELECT n.published_at FROM"
@@ -433,9 +435,8 @@ class Search:
                 " (SELECT CEIL(GREATEST(c.reltuples, 0) * %s / %s)::bigint FROM pg_class c"
                 " WHERE c.oid = 'liveblogs_searchentry'::regclass) LIMIT 1), '-infinity')"
             )
-            rows = self.fetch(
-                sql + since + order, [*params, stop * NEWEST_MARGIN, MAX_RANKED, stop - start, start]
-            )
+            wanted = [stop * NEWEST_MARGIN, MAX_RANKED, stop - start, start]
+            rows = self.fetch(sql + since + order, [*params, *wanted])
             if len(rows) == stop - start:
                 return [row[0] for row in rows]
         # Every match, sorted: in a subquery (OFFSET 0 keeps it one) so that the planner reads
