@@ -53,8 +53,9 @@ MAX_TERMS = 10
 # says "more than" and lists them newest first (``Search.newest_first``). Ranking every match
 # means reading every match's row: the GIN index finds the 10,000 entries of a word used once in
 # ten among 100,000 at once, but cannot rank them, count them or give them in any order, and
-# reading them all took 30 ms of the 40 (README, "Search"). Among thousands, ranking by how often
-# the words occur says little; the newest is what a reader is most likely after.
+# reading them all took most of 33-46 ms; reading 1,001 takes 7 (README, "Search"). Among
+# thousands, ranking by how often the words occur says little; the newest is what a reader is
+# most likely after.
 MAX_RANKED = 1000
 # The newest entries read first for a newest-first page of results: four times as many as should
 # hold its matches were matches spread evenly over time (``Search.newest``).
