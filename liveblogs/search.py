@@ -11,10 +11,12 @@ The database indexes the rows as they are written (migration 0014):
 
 - PostgreSQL: ``document``, a stored generated ``tsvector`` (headline weighted A, the rest B) in
   the entry's language configuration (the page's language: French stemming for a French page),
-  accents folded where the database has ``unaccent`` (migration 0016), with a GIN index; asked with ``websearch_to_tsquery``,
-  ranked with ``ts_rank``, excerpts by ``ts_headline``. A generated column rather than a trigger:
-  the document depends on the row's own columns only, so the database can never let it drift
-  and there is no trigger function to keep.
+  accents folded where the database has ``unaccent`` (migration 0017), with a GIN index; asked
+  with ``websearch_to_tsquery``, ranked with ``ts_rank``, excerpts by ``ts_headline``. It counts
+  and ranks ``MAX_RANKED`` matches at most: a search that finds more says "more than" and lists
+  them newest first (``Search.newest``). A generated column rather than a trigger: the document
+  depends on the row's own columns only, so the database can never let it drift and there is
+  no trigger function to keep.
 - SQLite: an FTS5 table over ``title`` and ``text`` (accents folded, then the Porter stemmer,
   which is English only: on a French page it takes off plural endings, "élections" finds
   "election", but not French ones, "inondée" does not find "inondation"), kept by three triggers on
@@ -47,6 +49,17 @@ FTS_TABLE = "liveblogs_searchentry_fts"
 # Words beyond these add nothing to a reader's search but cost.
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 10
+# PostgreSQL counts and ranks this many matches at most; a search that finds more (a common word)
+# says "more than" and lists them newest first (``Search.newest_first``). Ranking every match
+# means reading every match's row: the GIN index finds the 10,000 entries of a word used once in
+# ten among 100,000 at once, but cannot rank them, count them or give them in any order, and
+# reading them all took most of 33-46 ms; reading 1,001 takes 7 (README, "Search"). Among
+# thousands, ranking by how often the words occur says little; the newest is what a reader is
+# most likely after.
+MAX_RANKED = 1000
+# The newest entries read first for a newest-first page of results: four times as many as should
+# hold its matches were matches spread evenly over time (``Search.newest``).
+NEWEST_MARGIN = 4
 # Around the matched words in an excerpt until it is escaped: private-use characters that no
 # entry holds (``entry_text`` removes them), so a ``<`` in the text can never become markup.
 START, STOP = "\ue000", "\ue001"
@@ -276,7 +289,8 @@ class Search:
         self.pages = pages.order_by().values("pk")
         self.reporter = reporter
         self.narrowed = narrowed or reporter is not None
-        self.first_page = None  # the first page's ids, once counted
+        self.first_page = None  # the first page's ids, once counted and ranked
+        self.total = None
         entries = SearchEntry.objects.filter(live_page__in=self.pages)
         if reporter is not None:
             # The page's own entry stays (the page filter chose it); updates must be theirs.
@@ -295,7 +309,9 @@ class Search:
     def count(self):
         """How many entries match. On PostgreSQL the query that counts them also ranks them and
         keeps the first page's: finding them is most of the work, and most readers stay on page
-        1. (FTS5 cannot rank in a query with a window function: it counts apart.)"""
+        1. It stops at one more than ``MAX_RANKED``: past that it says "more than", and the
+        first page is the newest (``newest_first``). (FTS5 cannot rank in a query with a window
+        function: it counts apart, every match.)"""
         if not self.alternatives:
             return 0
         if self.backend == "words":
@@ -303,12 +319,24 @@ class Search:
         if self.backend == "fts5":
             sql, params = self.matches_sql("COUNT(*)")
             return self.fetch(sql, params)[0][0]
-        if self.first_page is None:
+        if self.total is None:
             sql, params = self.matches_sql("e.id, COUNT(*) OVER ()", ranked=True)
             rows = self.fetch(sql + " LIMIT %s", [*params, app_settings.ARCHIVE_PAGE_SIZE])
-            self.first_page = [row[0] for row in rows]
             self.total = rows[0][1] if rows else 0
+            if self.total <= MAX_RANKED:
+                self.first_page = [row[0] for row in rows]
         return self.total
+
+    @property
+    def newest_first(self):
+        """Whether there are more matches than are counted and ranked (PostgreSQL only): they
+        are then listed newest first, and the count is a floor ("more than 1,000")."""
+        return self.backend == "postgresql" and self.count() > MAX_RANKED
+
+    @property
+    def counted(self):
+        """The most matches that are counted: the number a count past it is "more than"."""
+        return MAX_RANKED
 
     def __len__(self):
         return self.count()
@@ -319,6 +347,8 @@ class Search:
         start, stop = window.start or 0, window.stop
         if self.backend == "words":
             ids = list(self.words_matches().values_list("pk", flat=True)[window])
+        elif self.newest_first:
+            ids = self.newest(start, stop)
         elif start == 0 and self.first_page is not None and stop <= len(self.first_page):
             ids = self.first_page[:stop]
         else:
@@ -337,7 +367,9 @@ class Search:
     def matches_sql(self, columns, *, ranked=False):
         """SQL for the matching entries (PostgreSQL or FTS5), as (sql, params): the same entries
         as ``self.entries``, chosen by page (a few hundred ids) rather than by entry (a few
-        hundred thousand), which would cost more than the search."""
+        hundred thousand), which would cost more than the search. Ranked on PostgreSQL: one
+        more than ``MAX_RANKED`` of them at most, in no order (all of them when there are not
+        more)."""
         pages, page_params = self.pages.query.sql_with_params()
         chosen = f"e.live_page_id IN ({pages})"
         chosen_params = [*page_params]
@@ -355,11 +387,12 @@ class Search:
             params = [*query_params, *match_params, *chosen_params]
             if not ranked:
                 return f"SELECT {columns}{where}", params
-            # Ranked in a subquery (OFFSET 0 keeps it one), so what is sorted and counted is
-            # (id, rank, time), not whole rows with their documents: half the time.
+            # Ranked in a subquery (its LIMIT keeps it one), so what is sorted and counted is
+            # (id, rank, time), not whole rows with their documents: half the time. The LIMIT
+            # stops reading matches once there are more than are ranked.
             sql = (
                 f"SELECT {columns.replace('e.id', 'm.id')} FROM (SELECT e.id, e.published_at,"
-                f" {rank} AS rank{where} OFFSET 0) m"
+                f" {rank} AS rank{where} LIMIT {MAX_RANKED + 1}) m"
                 " ORDER BY m.rank DESC, m.published_at DESC, m.id DESC"
             )
             return sql, [*rank_params, *params]
@@ -382,6 +415,39 @@ class Search:
             # bm25 is lower for better matches; the headline column weighs ten times the text.
             sql += f" ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), e.published_at DESC, e.id DESC"
         return sql, [fts5_query(self.alternatives), *chosen_params]
+
+    def newest(self, start, stop):
+        """PostgreSQL, past ``MAX_RANKED`` matches: the ids of matches ``start`` to ``stop``,
+        newest first. The GIN index cannot give matches in order, so the entries are read
+        newest first through the index on their time (migration 0018), but only as far back
+        as should hold ``stop`` matches were the matches spread evenly over time (more than
+        ``MAX_RANKED`` among N entries: one in N / ``MAX_RANKED`` at least), with a margin: for
+        a common word, a few hundred entries. Where that is not far enough (a word of an old
+        story, or pages narrowed by filters), every match is read and sorted, as ranking does;
+        reading newest first with no bound would walk the whole archive for an old story."""
+        sql, params = self.matches_sql("e.id")
+        order = " ORDER BY e.published_at DESC, e.id DESC LIMIT %s OFFSET %s"
+        if stop * NEWEST_MARGIN < MAX_RANKED:  # else as far back as every entry
+            # The time of the entry that far back among all entries (their number as the
+            # planner last counted it); none that far back: every entry.
+            since = (
+                " AND e.published_at >= COALESCE((SELECT n.published_at FROM"
+                " liveblogs_searchentry n ORDER BY n.published_at DESC, n.id DESC OFFSET"
+                " (SELECT CEIL(GREATEST(c.reltuples, 0) * %s / %s)::bigint FROM pg_class c"
+                " WHERE c.oid = 'liveblogs_searchentry'::regclass) LIMIT 1), '-infinity')"
+            )
+            wanted = [stop * NEWEST_MARGIN, MAX_RANKED, stop - start, start]
+            rows = self.fetch(sql + since + order, [*params, *wanted])
+            if len(rows) == stop - start:
+                return [row[0] for row in rows]
+        # Every match, sorted: in a subquery (OFFSET 0 keeps it one) so that the planner reads
+        # the matches through the GIN index rather than walking the whole archive newest first.
+        sql, params = self.matches_sql("e.id, e.published_at")
+        sql = (
+            f"SELECT m.id FROM ({sql} OFFSET 0) m"
+            " ORDER BY m.published_at DESC, m.id DESC LIMIT %s OFFSET %s"
+        )
+        return [row[0] for row in self.fetch(sql, [*params, stop - start, start])]
 
     def words_matches(self):
         """Without FTS5: each word or phrase in the headline or the text, any case; more of them

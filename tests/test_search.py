@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from liveblogs import search
 from liveblogs.models import KeyPoint, LivePage, SearchEntry, Update
@@ -314,6 +315,64 @@ def test_results_are_paginated_and_keep_the_query(client, backend, settings):
     assert "5 matches for “ferries”" in first
     assert 'rel="next" href="?q=ferries&amp;page=2"' in first
     assert titles(client, "ferries", page="3") == ["Ferries, day 2"]
+
+
+def ferries_every_day(page, days, *, headline_on=None):
+    """Published updates on ``page``, one a day at noon, about ferries (in the headline on the
+    day ``headline_on``), bulk-created as an import is (and indexed)."""
+    Update.objects.bulk_create(
+        Update(live_page=page, headline="Ferries cancelled" if day == headline_on else f"Day {day}",
+               body="<p>Ferries idle.</p>", status="published", published_at=at(day))
+        for day in days
+    )
+
+
+def test_past_the_ranked_matches_postgresql_says_more_than_and_lists_newest_first(
+    client, backend, settings, monkeypatch
+):
+    # PostgreSQL counts and ranks this many matches at most (1,000 on the site).
+    monkeypatch.setattr(search, "MAX_RANKED", 10)
+    settings.LIVEBLOGS_ARCHIVE_PAGE_SIZE = 2
+    ferries_every_day(make_page(title="Harbour strike", coverage_start=at(1)), range(2, 14),
+                      headline_on=2)
+    body = client.get("/live/", {"q": "ferries"}).content.decode()
+    if connection.vendor == "postgresql":
+        assert "More than 10 matches for “ferries”, newest first" in body
+        assert "Page 1 of 6" in body  # the eleven counted
+        assert titles(client, "ferries") == ["Day 13", "Day 12"]
+        assert titles(client, "ferries", page="2") == ["Day 11", "Day 10"]
+        assert titles(client, "ferries", page="6") == ["Day 3"]
+    else:  # SQLite counts and ranks every match: the headline first
+        assert "12 matches for “ferries”" in body
+        assert titles(client, "ferries") == ["Ferries cancelled", "Day 13"]
+
+
+@on_postgresql
+@pytest.mark.parametrize("old_story", [False, True])
+def test_postgresql_newest_first_reads_back_only_as_far_as_it_must(monkeypatch, old_story):
+    # Twelve matches among a hundred entries, an hour apart: one hour in two from the 6th to the
+    # 28th, or the 12 oldest hours (a word of an old story, which the newest entries lack).
+    monkeypatch.setattr(search, "MAX_RANKED", 10)
+    page = make_page(title="Harbour strike", coverage_start=at(1))
+    matching = range(1, 13) if old_story else range(6, 30, 2)
+    Update.objects.bulk_create(
+        Update(live_page=page, headline=f"Hour {hour}", status="published",
+               body="<p>Ferries idle.</p>" if hour in matching else "<p>Buses run.</p>",
+               published_at=at(2) + timedelta(hours=hour))
+        for hour in range(1, 100)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE liveblogs_searchentry")  # its number of entries, as a site has it
+    found = search.Search(LivePage.objects.cards(), "ferries")
+    assert found.count() == 11 and found.newest_first
+    with CaptureQueriesContext(connection) as queries:
+        entries = found[0:2]
+    assert [entry.title for entry in entries] == (
+        ["Hour 12", "Hour 11"] if old_story else ["Hour 28", "Hour 26"]
+    )
+    # The newest 80 entries (4 × 2 matches wanted, at one match in 100 / 10 entries) hold the
+    # first page's; for an old story they do not, and every match is read and sorted.
+    assert len(queries) == (3 if old_story else 2)
 
 
 @pytest.mark.parametrize("query", ["", "   "])
