@@ -100,9 +100,10 @@ def kept_per_version(*, keyed_on=(), not_for=()):
             if not state or any(name in request.GET for name in not_for):
                 return view(request, slug, **kwargs)
             asked = "&".join(f"{name}={request.GET.get(name, '')}" for name in keyed_on)
+            address = request.build_absolute_uri(request.path)
             key = (
                 f"liveblogs:answer:{state['pk']}:{state['version']}:{state['status']}:"
-                f"{state['time_zone']}:{state.get('language')}:{request.build_absolute_uri(request.path)}?{asked}"
+                f"{state['time_zone']}:{state.get('language')}:{address}?{asked}"
             )
             kept = cache.get(key)
             if kept is not None and (kept["until"] is None or timezone.now() < kept["until"]):
