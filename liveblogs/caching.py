@@ -78,7 +78,7 @@ def reader_cache(view):
     return wrapper
 
 
-def kept_per_version(*, keyed_on=(), not_for=()):
+def kept_per_version(*, variant=None, not_for=()):
     """Keep a reader view's whole answer in the shared cache for each version of its page.
 
     Every reader of a page at one version gets the same bytes: the version is the ETag
@@ -86,11 +86,12 @@ def kept_per_version(*, keyed_on=(), not_for=()):
     a change renders the page (from its updates' kept HTML, ``fragments.py``) and the others,
     whichever server they reach, get that answer back with no query. The key holds the page's
     version and what else of its state the page reads (status, time zone, language), the address
-    asked (absolute links name the host), and the parameters in ``keyed_on``; a request with a
-    parameter in ``not_for`` (an older batch's cursor: whatever a reader types) is rendered as
-    before. Other parameters (a campaign's tag) change nothing and share the entry. A page that
-    shows a callout with a deadline sets ``response.kept_until``: nothing changes when the
-    deadline passes, so the answer is not kept past it.
+    asked (absolute links name the host), and ``variant(request)``: which of its few forms the view
+    makes of the parameters it reads (reduced to those, so no typed value makes another entry). A
+    request with a parameter in ``not_for`` (an older batch's cursor: whatever a reader types) is
+    rendered as before. Other parameters (a campaign's tag) change nothing and share the entry. A
+    page that shows a callout with a deadline sets ``response.kept_until``: nothing changes when
+    the deadline passes, so the answer is not kept past it.
     """
 
     def decorator(view):
@@ -99,11 +100,11 @@ def kept_per_version(*, keyed_on=(), not_for=()):
             state = page_state(request, slug)
             if not state or any(name in request.GET for name in not_for):
                 return view(request, slug, **kwargs)
-            asked = "&".join(f"{name}={request.GET.get(name, '')}" for name in keyed_on)
             address = request.build_absolute_uri(request.path)
             key = (
                 f"liveblogs:answer:{state['pk']}:{state['version']}:{state['status']}:"
-                f"{state['time_zone']}:{state.get('language')}:{address}?{asked}"
+                f"{state['time_zone']}:{state.get('language')}:{address}:"
+                f"{variant(request) if variant else ''}"
             )
             kept = cache.get(key)
             if kept is not None and (kept["until"] is None or timezone.now() < kept["until"]):

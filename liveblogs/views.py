@@ -121,9 +121,13 @@ def first_deadline(callouts):
     )
 
 
+def key_events_only(request):
+    return request.GET.get("key") == "1"
+
+
 @require_safe
 @reader_cache
-@kept_per_version(keyed_on=["key"], not_for=["before"])
+@kept_per_version(variant=key_events_only, not_for=["before"])
 @in_page_language
 def livepage_detail(request, slug):
     """The live page: The Latest, key events, then updates, pinned first and newest first.
@@ -136,7 +140,7 @@ def livepage_detail(request, slug):
         ),
         slug=slug,
     )
-    key_only = request.GET.get("key") == "1"
+    key_only = key_events_only(request)
     before = request.GET.get("before")
     updates = Update.objects.for_stream().filter(live_page=page)
     if key_only:

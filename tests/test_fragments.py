@@ -158,3 +158,10 @@ def test_a_page_callout_deadline_ends_the_kept_answer(client, story, monkeypatch
     later = timezone.now() + timedelta(hours=1)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert "Has the flood reached" not in client.get("/live/harbour-flood/").content.decode()
+
+
+def test_a_typed_parameter_makes_no_new_entry(client, story, django_assert_num_queries):
+    client.get("/live/harbour-flood/")
+    # The view reads ?key= as "1" or not: any other value is the page itself, kept once.
+    with django_assert_num_queries(0):
+        assert client.get("/live/harbour-flood/?key=x%20y").status_code == 200
