@@ -32,21 +32,27 @@ def fragment_key(update, page, headline_level):
 
 def with_html(updates, page, headline_level=3):
     """Give each of ``updates`` (``Update.objects.for_stream()``) its readers' HTML as
-    ``update.html``: one cache round trip for them all, and bylines and photos fetched and the
-    partial rendered only for those not kept yet."""
+    ``update.html``: one cache round trip for them all, and the partial rendered only for those
+    not kept yet."""
     keys = {fragment_key(update, page, headline_level): update for update in updates}
+    made = kept_per_update(keys, lambda update: render_to_string(
+        "liveblogs/_update.html",
+        {"update": update, "page": page, "headline_level": headline_level},
+    ))
+    for update, html in zip(keys.values(), made, strict=True):
+        update.html = html
+    return updates
+
+
+def kept_per_update(keys, make):
+    """What ``make(update)`` gives for each update of ``keys`` (key: update), in their order,
+    kept in the shared cache under the key: one round trip for them all, and bylines, photos and
+    embeds fetched (together) and ``make`` called only for those not kept yet. The updates' HTML
+    here and their structured data (``structured_data.kept_postings``) are kept this way."""
     kept = cache.get_many(list(keys))
     missing = {key: update for key, update in keys.items() if key not in kept}
     prefetch_related_objects(list(missing.values()), *Update.objects.reader_prefetches())
-    made = {
-        key: render_to_string(
-            "liveblogs/_update.html",
-            {"update": update, "page": page, "headline_level": headline_level},
-        )
-        for key, update in missing.items()
-    }
+    made = {key: make(update) for key, update in missing.items()}
     if made:
         cache.set_many(made, settings.FRAGMENT_CACHE_SECONDS)
-    for key, update in keys.items():
-        update.html = kept.get(key) or made[key]
-    return updates
+    return [kept[key] if key in kept else made[key] for key in keys]

@@ -10,8 +10,6 @@ second in the page's time zone.
 
 from html import unescape
 
-from django.core.cache import cache
-from django.db.models import prefetch_related_objects
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -112,11 +110,10 @@ def shared_content(update):
 
 
 def kept_postings(request, page, updates):
-    """Each update as ``blog_posting``, kept in the shared cache as its HTML is (``fragments.py``):
+    """Each update as ``blog_posting``, kept as its HTML is (``fragments.kept_per_update``):
     keyed by the update's version and by what else a posting reads — the page's address and time
-    zone, the language (embeds' default titles) and the site its links name. Bylines, photos and
-    embeds are fetched only for the updates not kept yet."""
-    from .models import Update
+    zone, the language (embeds' default titles) and the site its links name."""
+    from .fragments import kept_per_update
 
     site = request.build_absolute_uri("/")
     keys = {
@@ -124,13 +121,7 @@ def kept_postings(request, page, updates):
         f"{get_language()}:{site}": update
         for update in updates
     }
-    kept = cache.get_many(list(keys))
-    missing = {key: update for key, update in keys.items() if key not in kept}
-    prefetch_related_objects(list(missing.values()), *Update.objects.reader_prefetches())
-    made = {key: blog_posting(request, page, update) for key, update in missing.items()}
-    if made:
-        cache.set_many(made, settings.FRAGMENT_CACHE_SECONDS)
-    return [kept.get(key) or made[key] for key in keys]
+    return kept_per_update(keys, lambda update: blog_posting(request, page, update))
 
 
 def live_blog_posting(request, page, updates):
