@@ -12,7 +12,7 @@ from liveblogs.roles import EDITORS
 
 from ..factories import jpeg_bytes, make_update, make_user
 from .test_browser import DESKTOP, LIVE, LIVE_SLUG, SCREENSHOTS, axe_violations, describe
-from .test_editor_browser import add_link, select_last
+from .test_editor_browser import add_link, rich_text, select_last
 
 try:
     from playwright.sync_api import expect
@@ -43,7 +43,7 @@ def open_desk(new_page, site, username="editor", password="demo"):
 def write(page, headline, text):
     """Type the headline and the text as an editor would: into the rich-text editor."""
     page.get_by_label("Headline").fill(headline)
-    page.get_by_role("textbox", name="Text").click()
+    rich_text(page, "Text").click()
     page.keyboard.type(text)
 
 
@@ -76,7 +76,7 @@ def test_an_editor_publishes_from_the_desk_with_dropped_photos(site, new_page):
     page = open_desk(new_page, site)
     started = time.monotonic()
     page.get_by_label("Headline").fill("Sandbag depot opens on Quay Street")
-    page.get_by_role("textbox", name="Text").click()
+    rich_text(page, "Text").click()
     # Bold, a list and a quote as the editor takes them from the keyboard; then two links.
     page.keyboard.type("Volunteers handed out ")
     page.keyboard.press("Control+b")
@@ -159,7 +159,7 @@ def test_from_the_admin_home_to_a_published_update_in_one_load(site, new_page):
     interaction("Open the desk")
     expect(page.get_by_label("Headline")).to_be_focused()
     page.keyboard.type("Gravel trucks reach the Mill Street bridge")
-    page.get_by_role("textbox", name="Text").click()
+    rich_text(page, "Text").click()
     interaction("into the text")
     page.keyboard.type("Six trucks crossed before dusk.")
     page.keyboard.press("Enter")
