@@ -47,11 +47,14 @@ def with_html(updates, page, headline_level=3):
 def kept_per_update(keys, make):
     """What ``make(update)`` gives for each update of ``keys`` (key: update), in their order,
     kept in the shared cache under the key: one round trip for them all, and bylines, photos and
-    embeds fetched (together) and ``make`` called only for those not kept yet. The updates' HTML
-    here and their structured data (``structured_data.kept_postings``) are kept this way."""
+    embeds (of bodies that show some) fetched together and ``make`` called only for those not
+    kept yet. The updates' HTML here and their structured data (``structured_data.kept_postings``)
+    are kept this way."""
     kept = cache.get_many(list(keys))
     missing = {key: update for key, update in keys.items() if key not in kept}
-    prefetch_related_objects(list(missing.values()), *Update.objects.reader_prefetches())
+    bylines, photos, embeds = Update.objects.reader_prefetches()
+    prefetch_related_objects(list(missing.values()), bylines, photos)
+    prefetch_related_objects([u for u in missing.values() if u.shows_embeds], embeds)
     made = {key: make(update) for key, update in missing.items()}
     if made:
         cache.set_many(made, settings.FRAGMENT_CACHE_SECONDS)

@@ -1510,6 +1510,12 @@ class Update(models.Model):
         if pending := [embed.pk for embed in found if embed.resolved_at is None and not embed.error]:
             transaction.on_commit(lambda: resolve_embeds(pending))
 
+    @property
+    def shows_embeds(self):
+        """Whether the body has an embed's paragraph: only then are its embeds read, so most
+        updates cost no query for them."""
+        return "http" in self.body and next(embeds.paragraphs(self.body), None) is not None
+
     def embed_problems(self):
         """What the desk is told of this update's embeds that could not be resolved."""
         return [

@@ -100,7 +100,7 @@ EMBED_TYPES = {"video": "VideoObject", "audio": "AudioObject", "map": "Map"}
 
 def shared_content(update):
     """The update's embeds as links (their address and title): what the post shares."""
-    if "http" not in update.body:
+    if not update.shows_embeds:
         return []
     return [
         {"@type": EMBED_TYPES.get(embed.card.kind, "CreativeWork"), "url": embed.url,
