@@ -79,9 +79,7 @@ def store_photo(file, user):
         # The words around it are kept (the form, the browser's copy): only the photo waits.
         logger.warning("Photo not stored: the storage did not take it (%s: %s)",
                        type(error).__name__, error)
-        raise ValidationError(_("The photo store is not answering just now, so this photo was "
-                                "not kept. Your words are safe: add the photo again in a "
-                                "minute.")) from error
+        raise ValidationError(media.STORAGE_UNAVAILABLE_MESSAGE) from error
     return photo
 
 

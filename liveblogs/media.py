@@ -26,6 +26,7 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve as django_serve
 
 from .conf import settings
@@ -40,6 +41,10 @@ except ImportError:
 # What a storage raises when it cannot store a file: a folder full or gone, an object store that
 # does not answer or refuses. An upload that meets one is refused with a message, never a 500.
 STORAGE_UNAVAILABLE = (OSError, BotoCoreError, ClientError)
+STORAGE_UNAVAILABLE_MESSAGE = _(
+    "The photo store is not answering just now, so this photo was not kept. Your words are safe: "
+    "add the photo again in a minute."
+)
 
 
 class PrivateStorage(LazyObject):

@@ -1,12 +1,18 @@
 """Photos and videos in the admin: previews, and the words that go with them."""
 
+import logging
+
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .. import media
 from ..forms import PhotoForm
 from ..permissions import policy
 from .forms import HTTPS_LINKS, PolicyAdmin
+
+logger = logging.getLogger(__name__)
 
 
 def thumbnail(photo, size=60):
@@ -21,6 +27,10 @@ def thumbnail(photo, size=60):
         size,
     )
 
+
+def store_away(form):
+    """The photo form's check when the photo store did not take the photo: it says so."""
+    raise ValidationError(media.STORAGE_UNAVAILABLE_MESSAGE)
 
 
 class PhotoAdmin(PolicyAdmin, admin.ModelAdmin):
@@ -53,6 +63,25 @@ class PhotoAdmin(PolicyAdmin, admin.ModelAdmin):
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The photo store not answering rolls the save back (the admin saves in a transaction);
+        the editor then gets the form again with what they typed and why, not a server error."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except media.STORAGE_UNAVAILABLE as error:
+            if request.method != "POST":
+                raise
+            logger.warning("Photo not stored: the storage did not take it (%s: %s)",
+                           type(error).__name__, error)
+            request.photo_store_away = True
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if getattr(request, "photo_store_away", False):
+            return type(form.__name__, (form,), {"clean": store_away})
+        return form
 
     @admin.display(description=_("photo"))
     def preview(self, photo):

@@ -187,6 +187,29 @@ def test_the_filing_form_keeps_the_words_when_its_photo_cannot_be_stored(client,
     assert "The last boat stays in harbour." in html
 
 
+def test_the_admins_photo_form_keeps_the_words_when_the_photo_cannot_be_stored(client, page,
+                                                                              storage_away):
+    from django.contrib.auth.models import Group
+
+    from liveblogs.roles import EDITORS
+
+    editor = make_user(username="eda", is_staff=True)
+    editor.groups.add(Group.objects.get(name=EDITORS))
+    client.force_login(editor)
+    upload = SimpleUploadedFile("IMG_0042.jpg", jpeg_bytes(), content_type="image/jpeg")
+    response = client.post("/admin/liveblogs/photo/add/", {
+        "image": upload, "caption": "Sandbags at the ferry ramp", "credit": "Rita Field",
+        "alt_text": "Volunteers pass sandbags along a line beside the ferry ramp.",
+    })
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "photo store is not answering" in html
+    assert "Sandbags at the ferry ramp</textarea>" in html
+    assert 'value="Rita Field"' in html
+    assert "Volunteers pass sandbags along a line beside the ferry ramp." in html
+    assert not Photo.objects.exists()
+
+
 def test_pages_still_render_while_the_storage_is_away(client, page, storage_away):
     response = client.get(page.get_absolute_url())
     assert response.status_code == 200
