@@ -31,6 +31,12 @@ NOT_PROSE = {
     "FIELDSET",
     "input, select, textarea",  # CSS selectors (admin/ordering.js)
     "tbody > tr input[data-ordering]",
+    # django-prose-editor's English names of its menu buttons, which prose.js looks up to give
+    # ours in their place
+    "insert link",
+    "remove link",
+    "unordered list",
+    "ordered list",
 }
 
 

@@ -207,6 +207,14 @@ def test_a_french_editor_works_in_french(site, new_page):
     # The editor's own menu button, titled through our catalogue.
     embed = "Intégrer une publication, une vidéo, un graphique ou une carte"
     expect(page.locator(f"[title='{embed}']").first).to_be_attached()
+    # And the package's own buttons and block types, which it names in English.
+    composer = page.locator(".composer-body")
+    for name in ["Gras", "Italique", "Insérer un lien", "Liste à puces", "Citation", "Annuler"]:
+        expect(composer.get_by_role("button", name=name, exact=True)).to_be_visible()
+    composer.locator(".prose-menubar__selected").click()
+    expect(composer.locator(".prose-menubar__option")).to_have_text(
+        ["Intertitre 3", "Intertitre 4", "Paragraphe"]
+    )
 
     # A change form loads the admin's jsi18n and ours: each keeps its own words.
     page.goto(site + "/admin/liveblogs/update/add/")

@@ -268,11 +268,57 @@ export function createEditor(textarea) {
 		},
 	});
 	editors.set(textarea, editor);
+	// The menu is made once the editor is (after this turn).
+	editor.on("create", () => nameMenu(element.querySelector(".prose-menubar")));
 	label?.addEventListener("click", () => editor.commands.focus());
 	textarea.dispatchEvent(
 		new CustomEvent("prose-editor:ready", { bubbles: true, detail: { editor, textarea } }),
 	);
 	return editor;
+}
+
+// django-prose-editor names its menu's buttons and block types in English, outside its catalogue
+// (which has its dialogs' words): these are ours. The menu shows copies of its buttons as the
+// selection moves, so each is named again as it appears.
+function menuWord(word) {
+	const level = /^heading (\d)$/i.exec(word)?.[1];
+	if (level) return gettext("Heading %s").replace("%s", level);
+	const words = {
+		bold: gettext("Bold"),
+		italic: gettext("Italic"),
+		"insert link": gettext("Insert link"),
+		"remove link": gettext("Remove link"),
+		undo: gettext("Undo"),
+		redo: gettext("Redo"),
+		"unordered list": gettext("Bulleted list"),
+		"ordered list": gettext("Numbered list"),
+		blockquote: gettext("Quote"),
+		paragraph: gettext("Paragraph"),
+	};
+	return words[word.toLowerCase()] ?? word;
+}
+
+function nameMenu(menu) {
+	if (!menu) return;
+	const name = (root) => {
+		for (const node of [root, ...root.querySelectorAll("*")]) {
+			for (const attribute of ["title", "aria-label"]) {
+				const word = node.getAttribute(attribute);
+				if (word && menuWord(word) !== word) node.setAttribute(attribute, menuWord(word));
+			}
+			// A block type's option shows its name (a heading's, a paragraph's).
+			const word = node.closest(".prose-menubar__option") && node.textContent;
+			if (word && !node.children.length && menuWord(word) !== word) {
+				node.textContent = menuWord(word);
+			}
+		}
+	};
+	name(menu);
+	new MutationObserver((changes) => {
+		for (const change of changes) {
+			for (const node of change.addedNodes) if (node.nodeType === Node.ELEMENT_NODE) name(node);
+		}
+	}).observe(menu, { childList: true, subtree: true });
 }
 
 /** The editor of ``textarea``, if it has one. */
