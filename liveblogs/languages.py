@@ -18,8 +18,8 @@ its own ``LOCALE_PATHS`` rather than a whole format module.
 from functools import wraps
 
 from django.conf import settings
-from django.template.defaultfilters import date as date_filter
 from django.utils import translation
+from django.utils.dateformat import DateFormat
 from django.utils.translation import pgettext_lazy
 
 from .caching import page_state
@@ -39,6 +39,25 @@ DATE_FORMATS = {
 }
 
 
+# Time zones' abbreviations as a newsroom writes them in each language: in French, "21 h 47 HAE"
+# (heure avancée de l'Est), not "EDT". North America's, where the French ones are in everyday use;
+# a zone not named here keeps the abbreviation its time zone gives.
+ZONE_ABBREVIATIONS = {
+    "EST": pgettext_lazy("time zone abbreviation: Eastern Standard Time", "EST"),
+    "EDT": pgettext_lazy("time zone abbreviation: Eastern Daylight Time", "EDT"),
+    "CST": pgettext_lazy("time zone abbreviation: Central Standard Time", "CST"),
+    "CDT": pgettext_lazy("time zone abbreviation: Central Daylight Time", "CDT"),
+    "MST": pgettext_lazy("time zone abbreviation: Mountain Standard Time", "MST"),
+    "MDT": pgettext_lazy("time zone abbreviation: Mountain Daylight Time", "MDT"),
+    "PST": pgettext_lazy("time zone abbreviation: Pacific Standard Time", "PST"),
+    "PDT": pgettext_lazy("time zone abbreviation: Pacific Daylight Time", "PDT"),
+    "AST": pgettext_lazy("time zone abbreviation: Atlantic Standard Time", "AST"),
+    "ADT": pgettext_lazy("time zone abbreviation: Atlantic Daylight Time", "ADT"),
+    "NST": pgettext_lazy("time zone abbreviation: Newfoundland Standard Time", "NST"),
+    "NDT": pgettext_lazy("time zone abbreviation: Newfoundland Daylight Time", "NDT"),
+}
+
+
 def site_language():
     return settings.LANGUAGE_CODE
 
@@ -51,7 +70,15 @@ def state_language(state):
 
 def format_date(value, kind):
     """``value`` (already in the page's time zone) in the active language's format of ``kind``."""
-    return date_filter(value, str(DATE_FORMATS[kind]))
+    return PageDateFormat(value).format(str(DATE_FORMATS[kind]))
+
+
+class PageDateFormat(DateFormat):
+    """Django's date format, with the time zone's abbreviation (``T``) in the active language."""
+
+    def T(self):
+        abbreviation = super().T()
+        return str(ZONE_ABBREVIATIONS.get(abbreviation, abbreviation))
 
 
 def in_page_language(view):

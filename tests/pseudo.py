@@ -152,7 +152,8 @@ class _VisibleText(HTMLParser):
         if self.hidden or (self.in_head and not self.in_title):
             return
         if self.in_time:
-            # A time zone's abbreviation ("EST") is the zone's name, not a word of ours.
+            # A time zone's abbreviation that languages.ZONE_ABBREVIATIONS does not name ("UTC",
+            # "CET") is the zone's own, not a word of ours.
             data = re.sub(r"\b[A-Z]{2,5}\b", " ", data)
         self.text.append(data)
 

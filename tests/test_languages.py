@@ -56,7 +56,7 @@ def test_a_french_page_is_in_french_with_french_dates(client, french):
     assert html_lang(html) == ("fr", "ltr")
     assert '<h2 class="day-heading">samedi 28 mars</h2>' in html
     # "21 h 47", as a French newsroom writes the time (Django's own format says "21:47").
-    assert ">28 mars, 21\u00a0h\u00a047\u00a0EDT</time>" in html  # no line break inside the time
+    assert ">28 mars, 21\u00a0h\u00a047\u00a0HAE</time>" in html  # no line break inside the time
     assert "9:47" not in html and "March" not in html
 
 
@@ -92,11 +92,11 @@ def test_the_readers_browser_never_chooses_the_language(client, english, french,
 def test_a_permalink_changes_json_and_feeds_speak_the_pages_language(client, french):
     update = Update.objects.get(live_page=french)
     permalink = html_of(client.get(f"/live/crue-dans-la-vallee/updates/{update.pk}/"))
-    assert html_lang(permalink)[0] == "fr" and "28 mars, 21\u00a0h\u00a047\u00a0EDT" in permalink
+    assert html_lang(permalink)[0] == "fr" and "28 mars, 21\u00a0h\u00a047\u00a0HAE" in permalink
     changes = client.get("/live/crue-dans-la-vallee/changes.json?since=0").json()
-    assert "28 mars, 21\u00a0h\u00a047\u00a0EDT" in changes["updates"][0]["html"]
+    assert "28 mars, 21\u00a0h\u00a047\u00a0HAE" in changes["updates"][0]["html"]
     assert 'data-day="samedi 28 mars"' in changes["updates"][0]["html"]
-    assert re.fullmatch(r"\d+ \w+ \d{4}, \d+\u00a0h\u00a0\d\d\u00a0E[SD]T", changes["updated_text"])
+    assert re.fullmatch(r"\d+ \w+ \d{4}, \d+\u00a0h\u00a0\d\d\u00a0H[NA]E", changes["updated_text"])
     rss = html_of(client.get("/live/crue-dans-la-vallee/feed/"))
     assert "<language>fr</language>" in rss
     atom = html_of(client.get("/live/crue-dans-la-vallee/feed/atom/"))

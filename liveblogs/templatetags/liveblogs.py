@@ -31,7 +31,7 @@ def machine_time(value):
 @register.filter(expects_localtime=True)
 def date_as(value, kind):
     """A date or time on a reader page, written as the active language writes that ``kind`` of
-    date (``languages.DATE_FORMATS``): "March 28, 9:47 p.m. EDT", "28 mars, 21 h 47 EDT"."""
+    date (``languages.DATE_FORMATS``): "March 28, 9:47 p.m. EDT", "28 mars, 21 h 47 HAE"."""
     if not value:
         return ""
     return format_date(value, kind)
