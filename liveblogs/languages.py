@@ -24,7 +24,8 @@ from django.utils.translation import pgettext_lazy
 
 from .caching import page_state
 
-# What each kind of date or time on a reader page looks like, as a date filter's format.
+# What each kind of date or time looks like, as a date filter's format: on reader pages, and the
+# desk's history.
 DATE_FORMATS = {
     # When an update was published or corrected, on the live page and its permalink.
     "day_time": pgettext_lazy("date and time of an update", "F j, g:i a T"),
@@ -36,6 +37,8 @@ DATE_FORMATS = {
     "key_event": pgettext_lazy("time of a key event", "M j, g:i a"),
     # When the page last changed, under its title.
     "page_updated": pgettext_lazy("when a live page was updated", "F j, Y, g:i a T"),
+    # When a revision of an update was saved, to the second (the desk's history).
+    "revision": pgettext_lazy("when a revision was saved", "N j, Y, g:i:s a T"),
 }
 
 
@@ -71,6 +74,11 @@ def state_language(state):
 def format_date(value, kind):
     """``value`` (already in the page's time zone) in the active language's format of ``kind``."""
     return PageDateFormat(value).format(str(DATE_FORMATS[kind]))
+
+
+def zone_abbreviation(value):
+    """The abbreviation of ``value``'s time zone, as the active language writes it."""
+    return PageDateFormat(value).T()
 
 
 class PageDateFormat(DateFormat):

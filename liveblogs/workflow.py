@@ -13,7 +13,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -40,7 +40,7 @@ def conflict_message(current):
         "need, then reload to see their version."
     ) % {
         "name": current.edited_by_name,
-        "time": dateformat.format(timezone.localtime(current.edited_at), "g:i a T"),
+        "time": local_time(current, current.edited_at),
     }
 
 
@@ -55,8 +55,10 @@ def check_publishable(photos):
 def local_time(update, moment):
     """``moment`` as the desk reads it: in the live page's time zone, the zone named."""
     # The desk's own date format, translated as its templates translate it ("30 nov. à 21 h 47").
+    from .languages import PageDateFormat  # (languages reads the models, which read this module)
+
     when_format = pgettext("date and time format (Django's date filter)", "M j, g:i a")
-    return dateformat.format(timezone.localtime(moment, update.live_page.tzinfo), f"{when_format} T")
+    return PageDateFormat(timezone.localtime(moment, update.live_page.tzinfo)).format(f"{when_format} T")
 
 
 def check_schedulable(update, at, *, now=None):

@@ -241,3 +241,25 @@ def test_a_reporters_page_and_search_results_mark_french_words(client, french):
     assert 'href="/live/crue-dans-la-vallee/" lang="fr">Crue dans la vallée</a>' in html
     html = html_of(client.get("/live/", {"q": "pont"}))
     assert '<article class="search-result" lang="fr">' in html
+
+
+def test_the_desks_times_name_the_zone_as_the_editors_language_does(db):
+    """The desk and the history write times in the editor's language, the page's time zone named
+    as that language names it (HNE, not EST, in French)."""
+    from django.utils import translation
+
+    from liveblogs import workflow
+    from liveblogs.languages import format_date
+
+    update = make_update(live_page=make_page(time_zone="America/Toronto"))
+    moment = datetime(2026, 11, 30, 21, 47, 12, tzinfo=ZoneInfo("America/Toronto"))
+    with translation.override("en"):
+        assert workflow.local_time(update, moment) == "Nov 30, 9:47 p.m. EST"
+        assert format_date(moment, "revision") == "Nov. 30, 2026, 9:47:12 p.m. EST"
+    with translation.override("fr"):
+        assert workflow.local_time(update, moment) == "30 nov. à 21\u00a0h\u00a047 HNE"
+        assert format_date(moment, "revision") == "30 nov. 2026, 21\u00a0h\u00a047\u00a0min\u00a012\u00a0s\u00a0HNE"
+        summer = datetime(2026, 7, 1, 9, 5, tzinfo=ZoneInfo("America/Vancouver"))
+        assert format_date(summer, "time").endswith("\u00a0HAP")
+        # A zone French newsrooms have no abbreviation of their own for keeps its own.
+        assert format_date(datetime(2026, 7, 1, 9, 5, tzinfo=ZoneInfo("UTC")), "time").endswith("\u00a0UTC")

@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -95,12 +94,9 @@ class UpdateViews:
         except workflow.EditConflict as conflict:
             self.message_user(request, workflow.conflict_message(conflict.current), messages.ERROR)
             return HttpResponseRedirect(back)
-        self.log_change(request, update, _("Restored the version saved at %(time)s.") % {
-            "time": dateformat.format(timezone.localtime(revision.created_at), "Y-m-d g:i a T")
-        })
-        self.message_user(request, _("Restored the version saved at %(time)s; it is now the latest revision.") % {
-            "time": dateformat.format(timezone.localtime(revision.created_at), "g:i a T")
-        }, messages.SUCCESS)
+        saved_at = {"time": workflow.local_time(update, revision.created_at)}
+        self.log_change(request, update, _("Restored the version saved at %(time)s.") % saved_at)
+        self.message_user(request, _("Restored the version saved at %(time)s; it is now the latest revision.") % saved_at, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:liveblogs_update_change", args=[update.pk]))
 
     def publish_view(self, request, object_id):

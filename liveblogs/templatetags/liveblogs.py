@@ -5,7 +5,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
-from ..languages import format_date
+from ..languages import format_date, zone_abbreviation
 
 register = template.Library()
 
@@ -35,6 +35,13 @@ def date_as(value, kind):
     if not value:
         return ""
     return format_date(value, kind)
+
+
+@register.filter(expects_localtime=True)
+def zone(value):
+    """The abbreviation of ``value``'s time zone as the active language writes it: "EDT",
+    in French "HAE" (``languages.ZONE_ABBREVIATIONS``)."""
+    return zone_abbreviation(value) if value else ""
 
 
 @register.simple_tag
