@@ -37,6 +37,8 @@ DATE_FORMATS = {
     "key_event": pgettext_lazy("time of a key event", "M j, g:i a"),
     # When the page last changed, under its title.
     "page_updated": pgettext_lazy("when a live page was updated", "F j, Y, g:i a T"),
+    # The first and last days of a page's coverage, on its card in lists.
+    "coverage_day": pgettext_lazy("a day of a live page's coverage", "F j, Y"),
     # When a revision of an update was saved, to the second (the desk's history).
     "revision": pgettext_lazy("when a revision was saved", "N j, Y, g:i:s a T"),
 }

@@ -263,3 +263,10 @@ def test_the_desks_times_name_the_zone_as_the_editors_language_does(db):
         assert format_date(summer, "time").endswith("\u00a0HAP")
         # A zone French newsrooms have no abbreviation of their own for keeps its own.
         assert format_date(datetime(2026, 7, 1, 9, 5, tzinfo=ZoneInfo("UTC")), "time").endswith("\u00a0UTC")
+
+
+def test_a_french_sites_cards_date_coverage_as_french_does(client, settings, french):
+    settings.LANGUAGE_CODE = "fr"
+    LivePage.objects.filter(pk=french.pk).update(coverage_start=EVENING)
+    html = html_of(client.get("/live/"))
+    assert ">28 mars 2026</time>" in html and "mars 28" not in html
