@@ -136,6 +136,47 @@ def test_published_by_hand_before_its_time_is_not_published_again(clock, page, e
     assert workflow.publish_due() == ([], [])
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_publish_each_update_once(clock, page, editor):
+    """Two workers (the task worker and cron's ``publish_due``, or two task workers) reach the
+    same due updates at the same moment: each goes out once, by one of them."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's row locks: SQLite takes one writer at a time")
+    import threading
+
+    from django.db import connections
+
+    updates = [scheduled(page, editor, headline=f"Road {n} reopens") for n in range(6)]
+    version = LivePage.objects.get(pk=page.pk).version
+    clock.move_to(AT + timedelta(seconds=1))
+    together = threading.Barrier(2)
+    results = []
+
+    def worker():
+        try:
+            together.wait()
+            published, refused = workflow.publish_due()
+            results.append(([u.pk for u in published], refused))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 2
+    went_out = [pk for published, _refused in results for pk in published]
+    assert sorted(went_out) == sorted(u.pk for u in updates)  # all of them, none twice
+    assert all(refused == [] for _published, refused in results)
+    assert Update.objects.filter(status=Status.PUBLISHED, publish_at=None).count() == 6
+    assert LivePage.objects.get(pk=page.pk).version == version + 6  # one change each
+    for update in updates:
+        assert UpdateRevision.objects.filter(update=update, status=Status.PUBLISHED).count() == 1
+
+
 def test_a_time_already_past_is_refused_in_the_pages_time(clock, page, editor):
     update = make_update(live_page=page, status=Status.DRAFT)
     with pytest.raises(ValidationError) as refused:
