@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import images, markup, workflow
@@ -44,7 +45,7 @@ class PhotoForm(forms.ModelForm):
     """Upload or replace a photo and the words that go with it."""
 
     image = PhotoField(
-        label=_("image"),
+        label=capfirst(_("image")),  # as the admin writes its other labels
         help_text=_("A JPEG, PNG, WebP or HEIC photo. Location data is removed when it is stored."),
     )
 
