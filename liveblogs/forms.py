@@ -451,14 +451,19 @@ class AskForm(forms.ModelForm):
             *(name for name in ("location", "phone", "photo") if asked[name]),
             "consent_publish",
             "consent_contact",
+            # What the form asks is what the note promises about.
             HTML(format_html(
-                '<p class="ask-privacy form-text">{}</p>',
-                _(
-                    "Privacy: we use your e-mail address and phone number only to reach you about "
-                    "what you sent, and only if you say we may. We publish your name and location "
-                    "only if you say we may, and never your e-mail address or phone number. We "
-                    "delete your contact details after %(days)d days."
-                ) % {"days": app_settings.SUBMISSION_RETENTION_DAYS},
+                '<p class="ask-privacy form-text">{} {} {}</p>',
+                _("Privacy: we use your e-mail address and phone number only to reach you about "
+                  "what you sent, and only if you say we may.") if asked["phone"]
+                else _("Privacy: we use your e-mail address only to reach you about what you "
+                       "sent, and only if you say we may."),
+                _("We publish your name and location only if you say we may, and never your "
+                  "contact details.") if asked["location"]
+                else _("We publish your name only if you say we may, and never your contact "
+                       "details."),
+                _("We delete your contact details after %(days)d days.")
+                % {"days": app_settings.SUBMISSION_RETENTION_DAYS},
             )),
             # Hidden from people (off screen in forms.css, out of the tab order, silent to screen
             # readers).
@@ -495,7 +500,7 @@ class AskForm(forms.ModelForm):
         problem = self._render_time_problem(cleaned.get("rendered", ""))
         if problem == "expired":
             self._restart_clock()
-            self.add_error(None, _("This form was open for a long time. Please press Send again."))
+            self.add_error(None, _("This form was open for a long time. Please press “Send to the newsroom” again."))
         elif problem:
             self._refuse_as_bot()
         elif not self.errors:
@@ -563,7 +568,8 @@ class AskForm(forms.ModelForm):
             self.refused_as_bot = True
             self.add_error(
                 None,
-                _("Your message was not sent yet. Please check it and press Send again."),
+                _("Your message was not sent yet. Please check it and press “Send to the newsroom” "
+                  "again."),
             )
 
     def _restart_clock(self):

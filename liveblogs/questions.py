@@ -156,7 +156,7 @@ def not_counted(request, page, callout, words, error):
     holding the reader's words (and its token, unspent) to send again in a moment."""
     logger.warning("Reader message not taken: the rate limit could not count it (%s)", error)
     words.add_error(None, _("Your message could not be sent just now. It is still here: "
-                            "please press Send again in a minute."))
+                            "please press “Send to the newsroom” again in a minute."))
     if request.FILES.get("photo") and "photo" in words.fields:
         words.add_error("photo", _("Choose your photo again when you send."))
     response = render(request, "liveblogs/ask.html", context(page, callout, words), status=503)

@@ -342,6 +342,9 @@ class Search:
         return self.count()
 
     def __getitem__(self, window):
+        if not isinstance(window, slice):
+            # Read in slices only; a template's lookup (``search.query``) then finds the attribute.
+            raise TypeError("a search is read in slices")
         if not self.alternatives:
             return []
         start, stop = window.start or 0, window.stop

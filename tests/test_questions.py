@@ -75,7 +75,8 @@ def test_the_general_form_asks_only_what_it_needs(client, page):
     for name in ["location", "phone", "photo"]:
         assert f'name="{name}"' not in html, name
     assert "You may publish my name" in html and "You may contact me" in html
-    assert "never your e-mail address or phone number" in html
+    assert "We publish your name only if you say we may, and never your contact details." in html
+    assert "phone" not in html.lower()
     assert 'name="csrfmiddlewaretoken"' in html
     assert 'maxlength="5000"' in html and 'maxlength="120"' in html
 
@@ -225,6 +226,9 @@ def test_what_is_required(client, page, missing):
     response = send(client, **{missing: ""})
     assert response.status_code == 400 and not ReaderSubmission.objects.exists()
     assert "This field is required." in response.content.decode()
+    # The summary takes the focus: a keyboard or screen reader starts from what went wrong.
+    assert re.search(r'<div class="alert alert-danger" role="alert" tabindex="-1" autofocus>\s*'
+                     r"<p>Your message was not sent yet", response.content.decode())
 
 
 @pytest.mark.parametrize("phone", ["call me", "12", "555-0199; DROP TABLE"])
@@ -257,6 +261,9 @@ def test_invisible_characters_are_not_an_answer(client, page, field):
     response = send(client, **{field: f" {INVISIBLE} \n{INVISIBLE}"})
     assert response.status_code == 400 and not ReaderSubmission.objects.exists()
     assert "This field is required." in response.content.decode()
+    # The summary takes the focus: a keyboard or screen reader starts from what went wrong.
+    assert re.search(r'<div class="alert alert-danger" role="alert" tabindex="-1" autofocus>\s*'
+                     r"<p>Your message was not sent yet", response.content.decode())
 
 
 def test_invisible_characters_at_the_ends_are_trimmed_and_kept_inside(client, callout):
@@ -354,7 +361,7 @@ def test_a_token_sends_one_message(client, page):
         response = send(client, rendered=token, body=f"Question {n}?")
         html = response.content.decode()
         assert response.status_code == 400
-        assert "Your message was not sent yet. Please check it and press Send again." in html
+        assert "Your message was not sent yet. Please check it and press “Send to the newsroom” again." in html
         assert f"Question {n}?" in html  # nothing the reader typed is lost
         fresh = re.search(r'name="rendered" value="([^"]+)"', html).group(1)
         assert fresh != token
@@ -405,7 +412,7 @@ def test_the_same_token_sent_twice_at_once_keeps_one_message(page):
     assert forms[1].sent_already and not forms[1].errors
     assert not forms[2].sent_already and forms[2].refused_as_bot
     assert forms[2].non_field_errors() == [
-        "Your message was not sent yet. Please check it and press Send again."
+        "Your message was not sent yet. Please check it and press “Send to the newsroom” again."
     ]
 
 
