@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import LivePage, Reporter, Series, Update
-from .search import Search
+from .search import MAX_QUERY_CHARS, Search
 
 
 class ArchiveFilterForm(forms.Form):
@@ -53,7 +53,9 @@ class LivePageFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_text",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. river flood")}),
+        # The box takes what the search reads, no more.
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. river flood"),
+                                      "maxlength": MAX_QUERY_CHARS}),
     )
     series = django_filters.ModelChoiceFilter(
         label=_("Series"),

@@ -304,6 +304,8 @@ def test_nothing_found_says_so_and_offers_only_what_helps(client, backend, flood
     assert "No published page or update matches “tribunal” with these filters." in filtered
     assert 'href="/live/?q=tribunal">Search everything for it</a>' in filtered
     assert titles(client, "tribunal") == ["Sandbags handed out"]  # which does find it
+    # The box takes no more than the search reads.
+    assert 'maxlength="200"' in client.get("/live/").content.decode()
     # A query with no word in it (an operator, a quote alone) is named as it was typed.
     for typed in ["-", '"', "OR"]:
         body = client.get("/live/", {"q": typed}).content.decode()
