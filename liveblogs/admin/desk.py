@@ -489,6 +489,7 @@ def desk_config(page):
             "uploadFailed": _("%(name)s could not be uploaded: %(error)s"),
             "offline": _("The desk could not reach the server; your text is kept here. Trying again."),
             "failed": _("Not saved: %(error)s"),
+            "noHeadline": _("Not saved: write a headline first."),
             "conflict": _("Not saved."),
             "editing": _("Editing: %(headline)s"),
             "removeByline": _("Remove %(name)s"),

@@ -215,6 +215,12 @@ def test_a_french_editor_works_in_french(site, new_page):
     expect(composer.locator(".prose-menubar__option")).to_have_text(
         ["Intertitre 3", "Intertitre 4", "Paragraphe"]
     )
+    page.keyboard.press("Escape")
+    # Sent without a headline (or one of spaces): our words, not the browser's own.
+    page.get_by_label("Titre").fill("   ")
+    writing = page.get_by_role("region", name="Écrire et publier")
+    writing.get_by_role("button", name="Publier", exact=True).click()
+    expect(writing.get_by_text("Non enregistré\u00a0: écrivez d’abord un titre.")).to_be_visible()
 
     # A change form loads the admin's jsi18n and ours: each keeps its own words.
     page.goto(site + "/admin/liveblogs/update/add/")

@@ -158,6 +158,9 @@ def test_a_french_reporter_files_in_french(site, new_page, tmp_path):
     notes = tmp_path / "notes.jpg"
     notes.write_text("not a photo")
     page.locator("input[name=new_photos]").set_input_files(str(notes))
-    expect(page.locator("[data-uploads] [role=alert]")).to_contain_text("« notes.jpg »")
+    # (The upload's answer, on a machine busy with other browsers: more than the default 5 s.)
+    expect(page.locator("[data-uploads] [role=alert]")).to_contain_text(
+        "« notes.jpg »", timeout=15_000
+    )
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "filing-phone-fr.png"), full_page=True)

@@ -85,10 +85,13 @@ function enhance(form) {
 		}, 300);
 	}
 
+	// The same words, however their spaces and line breaks came back from the server.
+	const words = (text) => (text || "").replace(/\s+/g, " ").trim();
+
 	function differs(copy) {
 		const now = values();
 		return (
-			["headline", "body"].some((name) => (copy.fields[name] || "") !== (now.fields[name] || "")) ||
+			["headline", "body"].some((name) => words(copy.fields[name]) !== words(now.fields[name])) ||
 			copy.photos.join() !== now.photos.join()
 		);
 	}
@@ -127,7 +130,12 @@ function enhance(form) {
 	if (copy && offer && differs(copy)) {
 		offer.querySelector("[data-saved-at]").textContent = interpolate(
 			gettext("kept %(time)s"),
-			{ time: new Date(copy.savedAt).toLocaleString(document.documentElement.lang || undefined) },
+			{
+				time: new Date(copy.savedAt).toLocaleString(document.documentElement.lang || undefined, {
+					dateStyle: "medium",
+					timeStyle: "short",
+				}),
+			},
 			true,
 		);
 		offer.hidden = false;

@@ -442,7 +442,8 @@ function reset() {
 async function send(action) {
 	if (busy) return;
 	if (!form.elements.headline.value.trim()) {
-		showErrors(form.elements.headline.validationMessage || strings.failed);
+		// Ours, not the browser's validation message: that one is in the browser's language.
+		showErrors(strings.noHeadline);
 		form.elements.headline.focus();
 		return;
 	}
