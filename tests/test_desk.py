@@ -170,9 +170,16 @@ def test_card_actions_publish_pin_and_key_events(desk, page):
     waiting = make_update(live_page=page, headline="From the field", status=Status.SUBMITTED)
     response = desk.post(url("_act", page, waiting.pk, "publish"))
     assert response.json()["update"]["place"] == "stream"
-    for verb, flag, value in [("pin", "pinned", True), ("key-event", "key_event", True),
-                              ("unpin", "pinned", False), ("not-key-event", "key_event", False)]:
-        assert desk.post(url("_act", page, waiting.pk, verb)).json()["ok"]
+    assert response.json()["said"] == "Published: From the field"
+    # What a screen reader hears is what was done, not the card's status.
+    for verb, flag, value, said in [
+        ("pin", "pinned", True, "Pinned: From the field"),
+        ("key-event", "key_event", True, "Marked as a key event: From the field"),
+        ("unpin", "pinned", False, "Unpinned: From the field"),
+        ("not-key-event", "key_event", False, "No longer a key event: From the field"),
+    ]:
+        answer = desk.post(url("_act", page, waiting.pk, verb)).json()
+        assert answer["ok"] and answer["said"] == said, verb
         waiting.refresh_from_db()
         assert getattr(waiting, flag) is value, verb
     assert desk.get(url("_act", page, waiting.pk, "pin")).status_code == 405

@@ -43,6 +43,19 @@ OVERLAP_SECONDS = 10
 STREAM_LENGTH = 60
 
 
+# What the desk says was done by one click on a card (``desk_act``).
+DONE = {
+    "publish": gettext_lazy("Published: %(headline)s"),
+    "pin": gettext_lazy("Pinned: %(headline)s"),
+    "unpin": gettext_lazy("Unpinned: %(headline)s"),
+    "key-event": gettext_lazy("Marked as a key event: %(headline)s"),
+    "not-key-event": gettext_lazy("No longer a key event: %(headline)s"),
+    "withdraw": gettext_lazy("Withdrawn: %(headline)s"),
+    "send-back": gettext_lazy("Sent back to its reporter: %(headline)s"),
+    "cancel-schedule": gettext_lazy("Schedule cancelled, kept as a draft: %(headline)s"),
+}
+
+
 class DeskUpdateForm(forms.ModelForm):
     """What the composer sends: an update's words and flags. Bylines and photos travel as ordered
     ids (``authors``, ``photos``), each photo's words in a ``FilingPhotoForm``."""
@@ -268,7 +281,12 @@ class DeskViews:
         except ValidationError as error:
             return JsonResponse({"ok": False, "errors": {"__all__": error.messages}}, status=400)
         update.refresh_from_db()
-        return private(JsonResponse({"ok": True, "update": card_data(request, page, update)}))
+        return private(JsonResponse({
+            "ok": True,
+            "update": card_data(request, page, update),
+            # What a screen reader hears: what was done, not the status the card now has.
+            "said": DONE[verb] % {"headline": update.headline},
+        }))
 
     # The Latest ------------------------------------------------------------------------------------
 

@@ -136,11 +136,7 @@ async function act(button) {
 		const { status, data } = await post(urlFor(config.act, card.dataset.id, verb), body);
 		if (status === 200 && data.ok) {
 			place(data.update);
-			announce(
-				say(data.update.status === "published" ? strings.updated : strings.saved, {
-					headline: data.update.headline,
-				}),
-			);
+			announce(data.said);
 		} else {
 			button.disabled = false;
 			announce(say(strings.failed, { error: errorText(data) }));
