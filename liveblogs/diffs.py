@@ -85,7 +85,7 @@ def changes_between(older, newer):
         (_("Status"), lambda r: str(status.get(r.status, r.status))),
         (_("Headline"), lambda r: r.headline),
         (_("Body"), lambda r: html_to_text(r.body)),
-        (_("Authors"), lambda r: list_text(r.authors, "name")),
+        (_("Bylines"), lambda r: list_text(r.authors, "name")),
         (_("Photos"), lambda r: list_text(r.photos, "caption")),
     ]
     changes = []
