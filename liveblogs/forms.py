@@ -500,7 +500,8 @@ class AskForm(forms.ModelForm):
         problem = self._render_time_problem(cleaned.get("rendered", ""))
         if problem == "expired":
             self._restart_clock()
-            self.add_error(None, _("This form was open for a long time. Please press “Send to the newsroom” again."))
+            self.add_error(None, _("This form was open for a long time. Please press “Send to "
+                                   "the newsroom” again."))
         elif problem:
             self._refuse_as_bot()
         elif not self.errors:
