@@ -275,6 +275,8 @@ function enhance(form) {
 				next();
 			}
 		});
+		// Photos picked on a slow connection before this script ran: sent now.
+		if (fileInput.files.length) fileInput.dispatchEvent(new Event("change"));
 	}
 
 	// A keyboard's Go key in a one-line field moves on to the next field: sending is a choice made
