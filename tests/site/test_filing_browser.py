@@ -32,6 +32,8 @@ def sign_in(page, site, username="reporter"):
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="File an update")).to_be_visible()
+    # The form's script has run (it loads after the heading shows): what follows tests it.
+    page.wait_for_load_state("load")
 
 
 def test_a_reporter_files_an_update_with_a_photo_from_a_phone(site, new_page, photo_file):
@@ -152,6 +154,7 @@ def test_a_french_reporter_files_in_french(site, new_page, tmp_path):
     page.get_by_label("Mot de passe").fill("demo")
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Envoyer une mise à jour")).to_be_visible()
+    page.wait_for_load_state("load")
     expect(page.get_by_role("button", name="Envoyer au pupitre")).to_be_visible()
     assert page.evaluate("() => gettext('no connection')") == "pas de connexion"
     # A file that is not a photo: refused, in French, naming the file.
