@@ -25,6 +25,7 @@ from liveblogs.forms import render_token
 from liveblogs.models import Photo, ReaderSubmission
 from newsroom.middleware import RETRY_AFTER
 
+from ..conftest import role
 from ..factories import jpeg_bytes, make_page, make_reporter, make_update, make_user
 from .test_health import refuse_connection
 
@@ -47,12 +48,10 @@ def page():
 
 @pytest.fixture
 def reporter(page):
-    from django.contrib.auth.models import Group
-
     from liveblogs.roles import REPORTERS
 
     user = make_user(username="rita")
-    user.groups.add(Group.objects.get(name=REPORTERS))
+    user.groups.add(role(REPORTERS))
     page.desk.add(make_reporter(name="Rita Field", user=user))
     return user
 
@@ -189,12 +188,10 @@ def test_the_filing_form_keeps_the_words_when_its_photo_cannot_be_stored(client,
 
 def test_the_admins_photo_form_keeps_the_words_when_the_photo_cannot_be_stored(client, page,
                                                                               storage_away):
-    from django.contrib.auth.models import Group
-
     from liveblogs.roles import EDITORS
 
     editor = make_user(username="eda", is_staff=True)
-    editor.groups.add(Group.objects.get(name=EDITORS))
+    editor.groups.add(role(EDITORS))
     client.force_login(editor)
     upload = SimpleUploadedFile("IMG_0042.jpg", jpeg_bytes(), content_type="image/jpeg")
     response = client.post("/admin/liveblogs/photo/add/", {

@@ -5,11 +5,12 @@ Send back, The Latest by keyboard, a conflict, a reload, and axe-core."""
 import time
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from liveblogs.models import KeyPoint, LivePage, Update
 from liveblogs.roles import EDITORS
 
+from ..conftest import role
 from ..factories import jpeg_bytes, make_update, make_user
 from .test_browser import DESKTOP, LIVE, LIVE_SLUG, SCREENSHOTS, axe_violations, describe
 from .test_editor_browser import add_link, rich_text, select_last
@@ -68,7 +69,7 @@ def drop_photos(page, *names):
 def second_editor():
     user = make_user(username="ed2", password="pw-for-tests", is_staff=True,
                      first_name="Second", last_name="Editor")
-    user.groups.add(Group.objects.get(name=EDITORS))
+    user.groups.add(role(EDITORS))
     return user
 
 
@@ -158,6 +159,7 @@ def test_from_the_admin_home_to_a_published_update_in_one_load(site, new_page):
     page.get_by_role("link", name="Open the desk").first.click()
     interaction("Open the desk")
     expect(page.get_by_label("Headline")).to_be_focused()
+    page.wait_for_load_state("load")  # the desk's scripts have run: what follows uses them
     page.keyboard.type("Gravel trucks reach the Mill Street bridge")
     rich_text(page, "Text").click()
     interaction("into the text")

@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from liveblogs.models import LivePage, Update
 from liveblogs.roles import EDITORS
+from tests.conftest import role
 from tests.factories import make_page, make_update, make_user
 
 # Committed for real, as the worker's transactions are: it also checks its connection between
@@ -34,7 +34,7 @@ def test_the_worker_publishes_a_scheduled_update_at_its_time_and_not_before(
     database_tasks, django_capture_on_commit_callbacks
 ):
     editor = make_user(is_staff=True)
-    editor.groups.add(Group.objects.get(name=EDITORS))
+    editor.groups.add(role(EDITORS))
     page = make_page(title="Harbour flood")
     update = make_update(live_page=page, headline="Evacuation order lifted",
                          status=Update.Status.DRAFT)

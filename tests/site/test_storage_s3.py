@@ -9,12 +9,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from liveblogs.roles import EDITORS
 
-from ..conftest import Bucket
+from ..conftest import Bucket, role
 from ..factories import make_page, make_photo, make_update, make_user
 
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "newsroom" / "settings.py"
@@ -78,7 +77,7 @@ def test_readers_photos_come_from_the_bucket_and_the_policy_lets_them_in(site_on
 
 def test_the_desk_sees_a_private_photo_through_a_signed_address_the_policy_allows(site_on_s3):
     editor = make_user(username="ed", is_staff=True)
-    editor.groups.add(Group.objects.get(name=EDITORS))
+    editor.groups.add(role(EDITORS))
     photo = make_photo()
     client = Client()
     client.force_login(editor)
